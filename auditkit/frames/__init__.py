@@ -1,0 +1,1 @@
+"""Frame declarations: the columns and dtypes every auditkit frame has."""

@@ -1,0 +1,1 @@
+"""Readers: ILR XML, evidence, registers and contracts into tidy frames."""

@@ -1,0 +1,1 @@
+"""Writers: turn auditkit data back into files (ILR XML for samples, tests and benchmarks)."""
