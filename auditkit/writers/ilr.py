@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
-
 from xml.sax.saxutils import escape
 
 from auditkit.frames.ilr import ENTITIES, ENTITY_BY_XML, LEARNER_FIELDS, Entity

@@ -1,0 +1,732 @@
+"""Read ILR XML returns into tidy frames, streaming, safely, without dropping anything silently.
+
+``read_ilr(paths)`` takes files, folders and zips and gives one :class:`ILRData`: a frame per ILR entity
+(see :mod:`auditkit.frames.ilr`), a ``returns`` frame (one row per file), a ``source_files`` frame and a
+``problems`` frame holding everything that could not be read as the schema says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from auditkit.frames.ilr import DTYPES, ENTITIES, RETURN_FIELDS, SCHEMAS, Entity, empty_frame, entity_columns
+from auditkit.readers import periods
+from auditkit.readers.discover import ILRSource, InputError, find_ilr_files
+
+HEADER_PATHS: dict[str, tuple[str, ...]] = {
+    "collection": ("CollectionDetails", "Collection"),
+    "year_code": ("CollectionDetails", "Year"),
+    "file_preparation_date": ("CollectionDetails", "FilePreparationDate"),
+    "protective_marking": ("Source", "ProtectiveMarking"),
+    "header_ukprn": ("Source", "UKPRN"),
+    "software_supplier": ("Source", "SoftwareSupplier"),
+    "software_package": ("Source", "SoftwarePackage"),
+    "release": ("Source", "Release"),
+    "serial_no": ("Source", "SerialNo"),
+    "date_time": ("Source", "DateTime"),
+    "reference_data": ("Source", "ReferenceData"),
+    "component_set_version": ("Source", "ComponentSetVersion"),
+}
+STREAM_TAGS = ("Header", "SourceFiles", "LearningProvider", "Learner", "LearnerDestinationandProgression")
+TOP_LEVEL = {"Header", "SourceFiles", "LearningProvider", "Learner", "LearnerDestinationandProgression"}
+
+
+class ILRFileError(InputError):
+    """A file that is not XML, not an ILR, or unsafe to parse. The message names the file."""
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How to read one entity's element into a row: the slot of each child element, the child entities."""
+
+    entity: Entity
+    width: int
+    slots: dict[str, int]
+    children: dict[str, Entity]
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A spec bound to one namespace: slots and children keyed by qualified tag (no local-name step)."""
+
+    spec: _Spec
+    slots: dict[str, int]
+    children: dict[str, _Bound]
+
+
+_BOUND: dict[str, dict[str, _Bound]] = {}
+
+
+def _bound(ns: str) -> dict[str, _Bound]:
+    """Bound specs of every entity for namespace ``ns`` (cached)."""
+    hit = _BOUND.get(ns)
+    if hit is None:
+        q = (lambda n: f"{{{ns}}}{n}") if ns else (lambda n: n)
+        hit = {}
+        for xml in reversed([e.xml for e in ENTITIES]):  # children are declared after their parents
+            spec = _SPECS_BY_XML[xml]
+            hit[xml] = _Bound(spec, {q(k): v for k, v in spec.slots.items()},
+                              {q(k): hit[k] for k in spec.children})
+        _BOUND[ns] = hit
+    return hit
+
+
+def _build_specs() -> dict[str, _Spec]:
+    specs = {}
+    for e in ENTITIES:
+        columns = e.columns
+        slots = {f.xml: columns.index(f.column) for f in e.fields}
+        if e.xml == "Learner":  # the learner's own key
+            slots["LearnRefNumber"] = columns.index("learn_ref_number")
+        if e.xml == "LearningDelivery":
+            slots["AimSeqNumber"] = columns.index("aim_seq_number")
+        children = {c.xml: c for c in ENTITIES if c.parent == e.xml}
+        specs[e.xml] = _Spec(e, len(columns), slots, children)
+    return specs
+
+
+_SPECS = _build_specs()
+_SPECS_BY_XML = _SPECS
+_NO_PARSE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def _safe_parser_options() -> dict[str, Any]:
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "remove_comments": True,
+        "remove_pis": True,
+    }
+
+
+class _HashingReader:
+    """File-like wrapper that hashes and counts what the parser reads (so a file is read once)."""
+
+    def __init__(self, raw: BinaryIO, on_read: Any = None) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self.on_read = on_read
+        self.head = b""
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        if data:
+            self.sha.update(data)
+            self.size += len(data)
+            if len(self.head) < 4096:
+                self.head += data[: 4096 - len(self.head)]
+                if _NO_PARSE.search(self.head):
+                    raise ILRFileError("contains a DOCTYPE or ENTITY declaration; ILR files never do, refused")
+            if self.on_read:
+                self.on_read(len(data))
+        return data
+
+
+@dataclass
+class _Collector:
+    """Raw text rows per frame, plus problems, for one or many files."""
+
+    rows: dict[str, list[list[Any]]] = field(default_factory=lambda: {e.frame: [] for e in ENTITIES})
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    returns: list[dict[str, Any]] = field(default_factory=list)
+    source_files: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _FileReader:
+    """Reads one ILR file's elements into a collector."""
+
+    def __init__(self, source: ILRSource, return_id: str, out: _Collector, line_offset: int = 0) -> None:
+        self.source = source
+        self.return_id = return_id
+        self.out = out
+        self.line_offset = line_offset
+        self.ukprn: int | None = None
+        self.local: dict[str, str] = {}
+        self.learners = 0
+        self.deliveries = 0
+        self.header: dict[str, Any] = {}
+        self.namespace: str | None = None
+        self.sink = {e.xml: out.rows[e.frame] for e in ENTITIES}
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def name(self, tag: Any) -> str | None:
+        if tag.__class__ is not str:
+            return None
+        local = self.local.get(tag)
+        if local is None:
+            local = tag.rpartition("}")[2]
+            self.local[tag] = local
+        return local
+
+    def problem(self, line: int | None, message: str, *, lrn: Any = None, entity: str | None = None,
+                field_name: str | None = None, value: Any = None, severity: str = "error") -> None:
+        self.out.problems.append({
+            "file": self.source.name, "return_id": self.return_id,
+            "line": None if line is None else line + self.line_offset,
+            "learn_ref_number": lrn.strip() if isinstance(lrn, str) else lrn, "entity": entity,
+            "field": field_name, "value": value, "severity": severity, "message": message,
+        })
+
+    # -- records -----------------------------------------------------------------------------------
+    def record(self, el: Any, bound: _Bound, prefix: list[Any], lrn: Any) -> None:
+        spec = bound.spec
+        row = prefix + [None] * (spec.width - len(prefix))
+        row[-1] = el.sourceline + self.line_offset
+        slots, children = bound.slots, bound.children
+        pending = None
+        for child in el:
+            tag = child.tag
+            slot = slots.get(tag)
+            if slot is not None:
+                text = child.text
+                text = "" if text is None else text.strip()
+                if row[slot] is None:
+                    row[slot] = text
+                else:
+                    self.problem(child.sourceline, f"<{self.name(tag)}> appears more than once in "
+                                 f"<{spec.entity.xml}>; the first value is kept", lrn=lrn or row[2],
+                                 entity=spec.entity.xml, field_name=self.name(tag), value=text, severity="warning")
+                continue
+            sub = children.get(tag)
+            if sub is not None:
+                if pending is None:
+                    pending = []
+                pending.append((child, sub))
+            elif tag.__class__ is str:
+                name = self.name(tag)
+                self.problem(child.sourceline, f"unexpected element <{name}> in <{spec.entity.xml}> (ignored)",
+                             lrn=lrn, entity=spec.entity.xml, field_name=name, value=child.text,
+                             severity="warning")
+        self.sink[spec.entity.xml].append(row)
+        if pending:
+            emp_seq = 0
+            is_learner = spec.entity.xml == "Learner"
+            for child, sub in pending:
+                if sub.spec.entity.xml == "LearnerEmploymentStatus":
+                    emp_seq += 1
+                    keys = row[:3] + [str(emp_seq)]
+                else:
+                    keys = row[: len(sub.spec.entity.keys)]
+                self.record(child, sub, keys, row[2] if is_learner else lrn)
+
+    def learner(self, el: Any) -> None:
+        self.learners += 1
+        before = len(self.out.rows["deliveries"])
+        self.record(el, _bound(self.namespace or "")["Learner"], [self.return_id, self.ukprn], None)
+        self.deliveries += len(self.out.rows["deliveries"]) - before
+        row = self.out.rows["learners"][-1]
+        if row[2] is None or not str(row[2]).strip():
+            self.problem(el.sourceline, "learner has no LearnRefNumber; kept with an empty reference",
+                         entity="Learner", field_name="LearnRefNumber")
+
+    def destination(self, el: Any) -> None:
+        self.record(el, _bound(self.namespace or "")["LearnerDestinationandProgression"],
+                    [self.return_id, self.ukprn], None)
+
+    def header_el(self, el: Any) -> None:
+        values: dict[str, Any] = {}
+        for key, (parent, child) in HEADER_PATHS.items():
+            node = None
+            for p in el:
+                if self.name(p.tag) == parent:
+                    for c in p:
+                        if self.name(c.tag) == child:
+                            node = c
+                            break
+            values[key] = node.text.strip() if node is not None and node.text else None
+        self.header = values
+
+    def source_files_el(self, el: Any) -> None:
+        for sf in el:
+            if self.name(sf.tag) != "SourceFile":
+                continue
+            rec = {"return_id": self.return_id}
+            for c in sf:
+                n = self.name(c.tag)
+                col = _SOURCE_FILE_COLUMNS.get(n or "")
+                if col:
+                    rec[col] = c.text.strip() if c.text else None
+            self.out.source_files.append(rec)
+
+    def provider(self, el: Any) -> None:
+        for c in el:
+            if self.name(c.tag) == "UKPRN" and c.text:
+                try:
+                    self.ukprn = int(c.text.strip())
+                except ValueError:
+                    self.problem(c.sourceline, f"LearningProvider UKPRN {c.text.strip()!r} is not a number",
+                                 entity="LearningProvider", field_name="UKPRN", value=c.text)
+
+    def top(self, el: Any) -> None:
+        name = self.name(el.tag)
+        if name == "Learner":
+            if self.ukprn is None and not self.header:
+                self.problem(el.sourceline, "Learner before the Header and LearningProvider", entity="Learner",
+                             severity="warning")
+            self.learner(el)
+        elif name == "LearnerDestinationandProgression":
+            self.destination(el)
+        elif name == "Header":
+            self.header_el(el)
+        elif name == "LearningProvider":
+            self.provider(el)
+        elif name == "SourceFiles":
+            self.source_files_el(el)
+
+
+_SOURCE_FILE_COLUMNS = {
+    "SourceFileName": "source_file_name", "FilePreparationDate": "file_preparation_date",
+    "SoftwareSupplier": "software_supplier", "SoftwarePackage": "software_package", "Release": "release",
+    "SerialNo": "serial_no", "DateTime": "date_time",
+}
+
+
+def _stream(reader: _FileReader, stream: Any) -> None:
+    """Stream the file's top-level records into ``reader``; raises XMLSyntaxError where the XML breaks."""
+    tags = [f"{{*}}{t}" for t in STREAM_TAGS] + list(STREAM_TAGS)
+    context = etree.iterparse(stream, events=("end",), tag=tags, **_safe_parser_options())
+    root_checked = False
+    for _, el in context:
+        parent = el.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue  # a nested element that happens to share a top-level name
+        if not root_checked:
+            _check_root(reader, parent)
+            root_checked = True
+        reader.top(el)
+        el.clear(keep_tail=False)
+        while el.getprevious() is not None:
+            del parent[0]
+    root = getattr(context, "root", None)
+    if not root_checked:
+        if root is None:
+            raise ILRFileError("no XML elements found")
+        _check_root(reader, root)
+    if root is not None:
+        for child in root:
+            name = reader.name(child.tag)
+            if name and name not in TOP_LEVEL:
+                reader.problem(child.sourceline, f"unexpected element <{name}> in <Message> (ignored)",
+                               entity="Message", field_name=name, severity="warning")
+
+
+def _check_root(reader: _FileReader, root: Any) -> None:
+    qname = etree.QName(root)
+    if qname.localname != "Message":
+        raise ILRFileError(f"not an ILR file: the root element is <{qname.localname}>, expected <Message>")
+    reader.namespace = qname.namespace or ""
+
+
+_LEARNER_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(Learner|LearnerDestinationandProgression)[\s>/]")
+_MESSAGE_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?Message\s*>")
+
+
+def _recover(reader: _FileReader, data: bytes) -> None:
+    """Read a file that is not well-formed, learner by learner, reporting the learners that are broken."""
+    starts = [m.start() for m in _LEARNER_START.finditer(data)]
+    end_match = _MESSAGE_END.search(data, starts[-1] if starts else 0)
+    end = end_match.start() if end_match else len(data)
+    head_end = starts[0] if starts else end
+    head = data[:head_end]
+    ns_match = re.search(rb'<(?:[\w.-]+:)?Message\b[^>]*?xmlns="([^"]*)"', head)
+    ns = ns_match.group(1).decode("utf-8", "replace") if ns_match else ""
+    opts = _safe_parser_options()
+    parser = etree.XMLParser(**opts)
+    try:
+        root = etree.fromstring(head + (data[end:] if end_match else b"</Message>"), parser)
+        _check_root(reader, root)
+        for child in root:
+            reader.top(child)
+    except etree.XMLSyntaxError as exc:
+        if not starts:
+            raise
+        reader.namespace = ns
+        reader.problem(exc.lineno, f"the header is not well-formed XML: {exc.msg}", entity="Header")
+    wrapper_open = f'<Message xmlns="{ns}">'.encode() if ns else b"<Message>"
+    boundaries = [*starts, end]
+    for begin, stop in zip(boundaries, boundaries[1:], strict=False):
+        chunk = data[begin:stop]
+        line0 = data.count(b"\n", 0, begin)
+        piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0 + reader.line_offset)
+        piece.ukprn, piece.local = reader.ukprn, reader.local
+        try:
+            root = etree.fromstring(wrapper_open + chunk + b"</Message>", etree.XMLParser(**opts))
+        except etree.XMLSyntaxError as exc:
+            ref = re.search(rb"<(?:[\w.-]+:)?LearnRefNumber>\s*([^<]*?)\s*<", chunk)
+            lrn = ref.group(1).decode("utf-8", "replace") if ref else None
+            kind = "learner" if _LEARNER_START.match(chunk).group(1) == b"Learner" else "destination record"
+            reader.problem(exc.lineno, f"{kind} is not well-formed XML and was not read: {exc.msg}",
+                           lrn=lrn, entity=_LEARNER_START.match(chunk).group(1).decode())
+            continue
+        for child in root:
+            piece.top(child)
+        reader.learners += piece.learners
+        reader.deliveries += piece.deliveries
+
+
+def _return_id(source: ILRSource, taken: set[str]) -> str:
+    base = Path(source.file_name).stem
+    rid, n = base, 1
+    while rid in taken:
+        n += 1
+        rid = f"{base}~{n}"
+    taken.add(rid)
+    return rid
+
+
+def _read_file(source: ILRSource, return_id: str, out: _Collector, on_read: Any = None) -> dict[str, Any]:
+    """Read one file into ``out``; returns its row of the returns frame."""
+    reader = _FileReader(source, return_id, out)
+    rows_before = {k: len(v) for k, v in out.rows.items()}
+    problems_before = len(out.problems)
+    with source.open() as raw:
+        hashing = _HashingReader(raw, on_read)
+        try:
+            _stream(reader, hashing)
+            sha, size = hashing.sha.hexdigest(), hashing.size
+        except etree.XMLSyntaxError as exc:
+            if not reader.header and reader.learners == 0 and not _looks_like_ilr(hashing.head):
+                raise ILRFileError(f"not well-formed XML (line {exc.lineno}: {exc.msg})") from exc
+            # Undo the partial streaming pass, then read learner by learner.
+            for k, n in rows_before.items():
+                del out.rows[k][n:]
+            del out.problems[problems_before:]
+            reader = _FileReader(source, return_id, out)
+            with source.open() as again:
+                data = again.read()
+            sha, size = hashlib.sha256(data).hexdigest(), len(data)
+            reader.problem(exc.lineno, f"the file is not well-formed XML ({exc.msg}); it was read learner by "
+                           "learner and the broken parts are reported below", entity="Message")
+            _recover(reader, data)
+    return _return_row(source, reader, sha, size, len(out.problems) - problems_before)
+
+
+def _looks_like_ilr(head: bytes) -> bool:
+    return re.search(rb"<(?:[\w.-]+:)?Message[\s>]", head) is not None
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _return_row(source: ILRSource, reader: _FileReader, sha: str, size: int, n_problems: int) -> dict[str, Any]:
+    h = reader.header
+    ns = reader.namespace or ""
+    year = periods.year_from_namespace(ns) or periods.year_from_code(h.get("year_code"))
+    name_match = periods.FILE_NAME.match(source.file_name)
+    if year is None and name_match:
+        year = periods.year_from_code(name_match["year"])
+    prepared = _parse_date(h.get("file_preparation_date"))
+    when = periods.file_name_date(source.file_name) or prepared
+    period = periods.period_of_date(when, year) if when and year else None
+    if not h:
+        reader.problem(None, "the file has no <Header>", entity="Header")
+    if reader.ukprn is None:
+        reader.problem(None, "the file has no LearningProvider UKPRN", entity="LearningProvider")
+    if year and periods.year_from_code(h.get("year_code")) not in (None, year):
+        reader.problem(None, f"header Year {h.get('year_code')} does not match the namespace year {year}",
+                       entity="Header", field_name="Year", value=h.get("year_code"), severity="warning")
+    if ns and periods.year_from_namespace(ns) is None:
+        reader.problem(None, f"unexpected namespace {ns!r}; expected ESFA/ILR/YYYY-YY", entity="Message",
+                       value=ns, severity="warning")
+    if year and when and period is None:
+        reader.problem(None, f"the file's date {when} is before ILR year {year}: no collection period",
+                       entity="Header", field_name="FilePreparationDate", value=str(when), severity="warning")
+    n_problems = sum(1 for p in reader.out.problems if p["return_id"] == reader.return_id)
+    return {
+        "return_id": reader.return_id, "path": source.name, "sha256": sha, "file_size": size,
+        "ukprn": reader.ukprn, **h, "ilr_year": year, "namespace": ns,
+        "period": periods.period_label(period), "period_number": period,
+        "learner_count": reader.learners, "delivery_count": reader.deliveries, "problem_count": n_problems,
+    }
+
+
+# -- frames ----------------------------------------------------------------------------------------
+
+_EXPECTED = {
+    "int": "a whole number",
+    "decimal": "a number",
+    "date": "a date as YYYY-MM-DD",
+    "datetime": "a date and time as YYYY-MM-DDThh:mm:ss",
+}
+
+
+def _typed_column(values: np.ndarray, kind: str) -> tuple[Any, np.ndarray]:
+    """Convert one raw column (stripped text or None) to its kind; also give the mask of unreadable values."""
+    present = values.astype(bool)  # values are stripped text or None
+    if not present.any():  # common: optional elements nobody fills in
+        return pd.array([None] * len(values), dtype=DTYPES[kind]), present
+    if kind == "str":
+        return pd.array(np.where(present, values, None), dtype="string"), np.zeros(len(values), bool)
+    series = pd.Series(np.where(present, values, None), dtype=object)
+    if kind in ("int", "decimal"):
+        numbers = pd.to_numeric(series, errors="coerce")
+        if kind == "int":
+            numbers = numbers.where(numbers % 1 == 0)
+        typed = numbers.astype("Int64" if kind == "int" else "Float64")
+    elif kind == "date":
+        typed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    else:
+        typed = pd.to_datetime(series, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+    return typed.array, present & typed.isna().to_numpy()
+
+
+def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any]],
+             files: dict[str, str]) -> pd.DataFrame:
+    """Build an entity's frame from raw text rows; values that do not convert are reported and left empty."""
+    columns = entity_columns(entity)
+    table = np.empty((len(rows), len(columns)), dtype=object)
+    table[:] = rows  # one C-level copy; columns are then views
+    raw = [table[:, i] for i in range(len(columns))]
+    index = {f.column: i for i, f in enumerate(columns)}
+    lrns = raw[index["learn_ref_number"]] if "learn_ref_number" in index else np.full(len(rows), None)
+    out = {}
+    for f, values in zip(columns, raw, strict=True):
+        if f.column in ("return_id", "ukprn", "line"):
+            out[f.column] = pd.array(values, dtype=f.dtype)
+            continue
+        if f.required and not (entity.xml == "Learner" and f.xml == "LearnRefNumber"):
+            missing = ~values.astype(bool)
+            _report(problems, files, raw[0], raw[-1], lrns, missing, entity.xml, f.xml, None,
+                    f"required element <{f.xml}> is missing from <{entity.xml}>; the record is kept")
+        typed, bad = _typed_column(values, f.kind)
+        if bad.any():
+            xml = f.xml or f.column
+            for i in np.flatnonzero(bad):
+                _report(problems, files, raw[0][i:i + 1], raw[-1][i:i + 1], lrns[i:i + 1], np.ones(1, bool),
+                        entity.xml, xml, values[i],
+                        f"<{xml}> is {values[i]!r}, expected {_EXPECTED[f.kind]}; read as empty")
+        out[f.column] = typed
+    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))
+
+
+def _report(problems: list[dict[str, Any]], files: dict[str, str], rids: np.ndarray, lines: np.ndarray,
+            lrns: np.ndarray, mask: np.ndarray, entity: str, field_name: str, value: Any, message: str) -> None:
+    for rid, line, lrn in zip(rids[mask], lines[mask], lrns[mask], strict=True):
+        problems.append({
+            "file": files.get(rid), "return_id": rid, "line": line, "learn_ref_number": lrn or None,
+            "entity": entity, "field": field_name, "value": value, "severity": "error", "message": message,
+        })
+
+
+def _duplicate_problems(frames: dict[str, pd.DataFrame], problems: list[dict[str, Any]],
+                        files: dict[str, str]) -> None:
+    for frame, keys, what in (
+        ("learners", ["return_id", "learn_ref_number"], "LearnRefNumber"),
+        ("deliveries", ["return_id", "learn_ref_number", "aim_seq_number"], "AimSeqNumber"),
+    ):
+        df = frames[frame]
+        dup = df.duplicated(keys, keep="first") & df[keys[-1]].notna()
+        for row in df.loc[dup].itertuples(index=False):
+            value = getattr(row, keys[-1])
+            problems.append({
+                "file": files.get(row.return_id), "return_id": row.return_id, "line": row.line,
+                "learn_ref_number": row.learn_ref_number, "entity": ENTITY_BY_XML_FRAME[frame], "field": what,
+                "value": str(value), "severity": "warning",
+                "message": f"{what} {value} appears more than once in the return; both records are kept",
+            })
+
+
+ENTITY_BY_XML_FRAME = {"learners": "Learner", "deliveries": "LearningDelivery"}
+
+
+def _build(out: _Collector) -> dict[str, pd.DataFrame]:
+    files = {r["return_id"]: r["path"] for r in out.returns}
+    frames: dict[str, pd.DataFrame] = {}
+    for e in ENTITIES:
+        rows = out.rows[e.frame]
+        frames[e.frame] = _convert(e, rows, out.problems, files) if rows else empty_frame(e.frame)
+        out.rows[e.frame] = []  # free the raw rows as we go
+    _duplicate_problems(frames, out.problems, files)
+    returns = pd.DataFrame(out.returns, columns=[f.column for f in RETURN_FIELDS]) if out.returns else None
+    frames["returns"] = _typed(returns, "returns")
+    counts = pd.Series([p["return_id"] for p in out.problems], dtype="string").value_counts()
+    if len(frames["returns"]):
+        frames["returns"]["problem_count"] = (
+            frames["returns"]["return_id"].map(counts).fillna(0).astype("Int64")
+        )
+    frames["source_files"] = _typed(pd.DataFrame(out.source_files) if out.source_files else None, "source_files")
+    frames["problems"] = _typed(pd.DataFrame(out.problems) if out.problems else None, "problems")
+    return frames
+
+
+def _typed(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    """Give a small frame (returns, problems, ...) its declared columns and dtypes."""
+    if df is None or df.empty:
+        return empty_frame(name)
+    out = {}
+    for column, col in SCHEMAS[name].columns.items():
+        s = df[column] if column in df else pd.Series([None] * len(df))
+        dtype = str(col.dtype)
+        if dtype.startswith("datetime"):
+            s = pd.to_datetime(s, errors="coerce", format="ISO8601").astype("datetime64[ns]")
+        elif dtype == "Int64":
+            s = pd.to_numeric(s, errors="coerce").astype("Int64")
+        else:
+            s = s.astype("string")
+        out[column] = s
+    return pd.DataFrame(out)
+
+
+# -- the public object ---------------------------------------------------------------------------------
+
+@dataclass
+class ILRData:
+    """Everything read from one or more ILR returns: a frame per entity, plus returns and problems.
+
+    Frames are attributes (``data.learners``, ``data.deliveries``, ``data.returns``, ``data.problems``, ...)
+    and items of :attr:`frames`. Keys: ``return_id`` (which file), ``ukprn``, ``learn_ref_number`` and,
+    below a learning delivery, ``aim_seq_number``.
+    """
+
+    frames: dict[str, pd.DataFrame]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        frames = self.__dict__.get("frames", {})
+        if name in frames:
+            return frames[name]
+        raise AttributeError(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self.frames))
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (f"<ILRData: {s['returns']} returns, {s['providers']} providers, {s['learners']} learners, "
+                f"{s['deliveries']} aims, {s['problems']} problems>")
+
+    def select(self, return_ids: Iterable[str]) -> ILRData:
+        """The same data restricted to some returns."""
+        keep = set(return_ids)
+        frames = {}
+        for name, df in self.frames.items():
+            if "return_id" in df.columns:
+                frames[name] = df[df["return_id"].isin(keep)].reset_index(drop=True)
+            else:
+                frames[name] = df
+        return ILRData(frames)
+
+    def latest(self) -> ILRData:
+        """Only the latest return of each provider and ILR year (see :func:`latest_returns`)."""
+        return self.select(latest_returns(self.returns)["return_id"])
+
+    def summary(self) -> dict[str, Any]:
+        r = self.returns
+        return {
+            "returns": len(r),
+            "providers": r["ukprn"].nunique(),
+            "years": sorted(r["ilr_year"].dropna().unique().tolist()),
+            "periods": sorted(r["period"].dropna().unique().tolist()),
+            "learners": len(self.learners),
+            "deliveries": len(self.deliveries),
+            "destinations": len(self.destinations),
+            "problems": len(self.problems),
+        }
+
+
+def latest_returns(returns: pd.DataFrame) -> pd.DataFrame:
+    """The latest snapshot of each provider and ILR year.
+
+    Several returns of one provider and year are snapshots of the same learners; the latest is the one
+    with the highest period, then the latest preparation date, header date-time and serial number.
+    """
+    if returns.empty:
+        return returns
+    order = returns.sort_values(
+        ["ukprn", "ilr_year", "period_number", "file_preparation_date", "date_time", "serial_no", "return_id"],
+        na_position="first",
+    )
+    return order.groupby(["ukprn", "ilr_year"], dropna=False).tail(1).sort_values("return_id").reset_index(drop=True)
+
+
+def read_ilr(*paths: str | Path | Iterable[str | Path], progress: bool | None = None,
+             errors: str = "raise") -> ILRData:
+    """Read ILR files, folders (``ILR-*.xml`` at any depth, also in zips) and zips into :class:`ILRData`.
+
+    ``progress``: None shows a progress bar only when a load takes more than a second; True always;
+    False never. ``errors``: ``"raise"`` stops with :class:`ILRFileError` naming a file that is not an
+    ILR; ``"report"`` puts such a file in ``problems`` and reads the rest. A file whose bytes equal an
+    earlier one's is reported and not read twice.
+    """
+    if errors not in ("raise", "report"):
+        raise ValueError("errors must be 'raise' or 'report'")
+    flat: list[str | Path] = []
+    for p in paths:
+        if isinstance(p, (str, Path)):
+            flat.append(p)
+        else:
+            flat.extend(p)
+    sources = find_ilr_files(flat)
+    out = _Collector()
+    taken: set[str] = set()
+    seen: dict[str, str] = {}
+    bar = _progress_bar(sources, progress)
+    try:
+        for source in sources:
+            rid = _return_id(source, taken)
+            try:
+                row = _read_file(source, rid, out, bar.update if bar else None)
+            except ILRFileError as exc:
+                exc = ILRFileError(f"{source.name}: {exc}")
+                if errors == "raise":
+                    raise exc from None
+                out.problems.append({"file": source.name, "return_id": None, "line": None, "entity": None,
+                                     "field": None, "value": None, "severity": "error",
+                                     "message": f"file not read: {exc}"})
+                taken.discard(rid)
+                continue
+            if row["sha256"] in seen:
+                _drop_return(out, rid)
+                out.problems.append({"file": source.name, "return_id": None, "line": None, "entity": None,
+                                     "field": None, "value": None, "severity": "warning",
+                                     "message": f"same bytes as {seen[row['sha256']]}; not read twice"})
+                taken.discard(rid)
+                continue
+            seen[row["sha256"]] = source.name
+            out.returns.append(row)
+    finally:
+        if bar:
+            bar.close()
+    return ILRData(_build(out))
+
+
+def _drop_return(out: _Collector, rid: str) -> None:
+    for rows in out.rows.values():
+        rows[:] = [r for r in rows if r[0] != rid]
+    out.problems[:] = [p for p in out.problems if p.get("return_id") != rid]
+    out.source_files[:] = [s for s in out.source_files if s.get("return_id") != rid]
+
+
+def _progress_bar(sources: list[ILRSource], progress: bool | None) -> Any:
+    if progress is False or not sources:
+        return None
+    from tqdm.auto import tqdm
+
+    total = sum(s.size for s in sources)
+    return tqdm(total=total, unit="B", unit_scale=True, desc="reading ILR", delay=0 if progress else 1.0,
+                leave=False)
+
+
+def iter_frames(data: ILRData) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each frame with its name, in declaration order (returns first)."""
+    yield "returns", data.returns
+    for e in ENTITIES:
+        yield e.frame, data.frames[e.frame]
+    yield "source_files", data.source_files
+    yield "problems", data.problems
