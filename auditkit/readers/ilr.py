@@ -20,6 +20,7 @@ import pandas as pd
 from lxml import etree
 
 from auditkit.frames.ilr import DTYPES, ENTITIES, RETURN_FIELDS, SCHEMAS, Entity, empty_frame, entity_columns
+from auditkit.privacy import mask_frame
 from auditkit.readers import periods
 from auditkit.readers.discover import ILRSource, InputError, find_ilr_files
 
@@ -621,6 +622,10 @@ class ILRData:
             else:
                 frames[name] = df
         return ILRData(frames)
+
+    def masked(self, reveal: bool = False) -> ILRData:
+        """A copy with personal data masked in every frame (what notebooks and exports show)."""
+        return ILRData({name: mask_frame(df, reveal=reveal) for name, df in self.frames.items()})
 
     def latest(self) -> ILRData:
         """Only the latest return of each provider and ILR year (see :func:`latest_returns`)."""

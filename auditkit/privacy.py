@@ -1,0 +1,64 @@
+"""Masking of personal data (ILR files are OFFICIAL-SENSITIVE).
+
+Every display and export masks names, dates of birth, NI numbers, addresses, phone numbers and e-mails
+by default. Which columns are personal is declared once, in :mod:`auditkit.frames.ilr`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from auditkit.frames.ilr import ENTITIES, personal_columns
+
+MASK = "***"
+PERSONAL_COLUMNS: dict[str, str] = personal_columns()
+PERSONAL_ELEMENTS: dict[str, str] = {f.xml: f.personal for e in ENTITIES for f in e.fields if f.personal}
+
+
+def mask_value(kind: str, value: Any) -> Any:
+    """Mask one value of a kind of personal data; missing values stay missing.
+
+    >>> mask_value("name", "Jordan")
+    'J***'
+    >>> mask_value("postcode", "B15 2TT")
+    'B15 ***'
+    >>> mask_value("dob", "1990-04-01")
+    '1990-**-**'
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return value
+    text = value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+    if kind == "name":
+        return text[:1] + MASK
+    if kind == "dob":
+        return text[:4] + "-**-**"
+    if kind == "ni":
+        return text[:2] + MASK
+    if kind == "postcode":
+        outward = text.strip().split(" ")[0] if " " in text.strip() else text.strip()[:-3]
+        return f"{outward} {MASK}" if outward else MASK
+    return MASK
+
+
+def mask_frame(df: pd.DataFrame, reveal: bool = False) -> pd.DataFrame:
+    """A copy of ``df`` with its personal columns masked (unless ``reveal``).
+
+    Also masks ``value`` in problem and finding frames where ``field`` names a personal element.
+    """
+    if reveal:
+        return df
+    out = df.copy()
+    for column in out.columns:
+        kind = PERSONAL_COLUMNS.get(column)
+        if kind:
+            out[column] = pd.array([mask_value(kind, v) for v in out[column]], dtype="string")
+    if {"field", "value"} <= set(out.columns):
+        kinds = out["field"].map(lambda f: PERSONAL_ELEMENTS.get(f) or PERSONAL_COLUMNS.get(f))
+        personal = kinds.notna()
+        if personal.any():
+            masked = [mask_value(k, v) for k, v in zip(kinds[personal], out.loc[personal, "value"], strict=True)]
+            out["value"] = out["value"].astype("string")
+            out.loc[personal, "value"] = masked
+    return out
