@@ -226,9 +226,14 @@ class _FileReader:
     def learner(self, el: Any) -> None:
         self.learners += 1
         before = len(self.out.rows["deliveries"])
+        problems_before = len(self.out.problems)
         self.record(el, _bound(self.namespace or "")["Learner"], [self.return_id, self.ukprn], None)
         self.deliveries += len(self.out.rows["deliveries"]) - before
         row = self.out.rows["learners"][-1]
+        if row[2]:  # problems in the learner's own elements were reported before its LearnRefNumber was known
+            for p in self.out.problems[problems_before:]:
+                if p["learn_ref_number"] is None:
+                    p["learn_ref_number"] = row[2].strip()
         if row[2] is None or not str(row[2]).strip():
             self.problem(el.sourceline, "learner has no LearnRefNumber; kept with an empty reference",
                          entity="Learner", field_name="LearnRefNumber")
@@ -325,6 +330,8 @@ def _stream(reader: _FileReader, stream: Any) -> None:
 
 
 def _check_root(reader: _FileReader, root: Any) -> None:
+    if root.getroottree().docinfo.doctype:
+        raise ILRFileError("contains a DOCTYPE declaration; ILR files never do, refused")
     qname = etree.QName(root)
     if qname.localname != "Message":
         raise ILRFileError(f"not an ILR file: the root element is <{qname.localname}>, expected <Message>")
@@ -353,10 +360,14 @@ def _recover(reader: _FileReader, data: bytes) -> None:
             reader.top(child)
     except etree.XMLSyntaxError as exc:
         if not starts:
-            raise
+            raise ILRFileError(f"not well-formed XML (line {exc.lineno}: {exc.msg})") from exc
         reader.namespace = ns
         reader.problem(exc.lineno, f"the header is not well-formed XML: {exc.msg}", entity="Header")
-    wrapper_open = f'<Message xmlns="{ns}">'.encode() if ns else b"<Message>"
+    root_tag = re.search(rb"<((?:[\w.-]+:)?Message)\b[^>]*>", head)
+    if root_tag:  # the file's own root start tag, so its namespace declarations apply to every learner
+        wrapper_open, wrapper_close = root_tag.group(0), b"</" + root_tag.group(1) + b">"
+    else:
+        wrapper_open, wrapper_close = (f'<Message xmlns="{ns}">'.encode() if ns else b"<Message>"), b"</Message>"
     boundaries = [*starts, end]
     for begin, stop in zip(boundaries, boundaries[1:], strict=False):
         chunk = data[begin:stop]
@@ -364,14 +375,16 @@ def _recover(reader: _FileReader, data: bytes) -> None:
         piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0 + reader.line_offset)
         piece.ukprn, piece.local = reader.ukprn, reader.local
         try:
-            root = etree.fromstring(wrapper_open + chunk + b"</Message>", etree.XMLParser(**opts))
+            root = etree.fromstring(wrapper_open + chunk + wrapper_close, etree.XMLParser(**opts))
         except etree.XMLSyntaxError as exc:
             ref = re.search(rb"<(?:[\w.-]+:)?LearnRefNumber>\s*([^<]*?)\s*<", chunk)
             lrn = ref.group(1).decode("utf-8", "replace") if ref else None
             kind = "learner" if _LEARNER_START.match(chunk).group(1) == b"Learner" else "destination record"
-            reader.problem(exc.lineno, f"{kind} is not well-formed XML and was not read: {exc.msg}",
-                           lrn=lrn, entity=_LEARNER_START.match(chunk).group(1).decode())
+            msg = re.sub(r", line \d+, column \d+$", "", exc.msg)  # the line within the chunk, not the file
+            piece.problem(exc.lineno, f"{kind} is not well-formed XML and was not read: {msg}",
+                          lrn=lrn, entity=_LEARNER_START.match(chunk).group(1).decode())
             continue
+        piece.namespace = etree.QName(root).namespace or ""
         for child in root:
             piece.top(child)
         reader.learners += piece.learners
@@ -479,7 +492,7 @@ def _typed_column(values: np.ndarray, kind: str) -> tuple[Any, np.ndarray]:
     if kind in ("int", "decimal"):
         numbers = pd.to_numeric(series, errors="coerce")
         if kind == "int":
-            numbers = numbers.where(numbers % 1 == 0)
+            numbers = numbers.where((numbers % 1 == 0) & (numbers.abs() < 2**63))
         typed = numbers.astype("Int64" if kind == "int" else "Float64")
     elif kind == "date":
         typed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
@@ -691,6 +704,7 @@ def read_ilr(*paths: str | Path | Iterable[str | Path], progress: bool | None = 
                 exc = ILRFileError(f"{source.name}: {exc}")
                 if errors == "raise":
                     raise exc from None
+                _drop_return(out, rid)  # whatever was read of the file before it was refused
                 out.problems.append({"file": source.name, "return_id": None, "line": None, "entity": None,
                                      "field": None, "value": None, "severity": "error",
                                      "message": f"file not read: {exc}"})

@@ -1,0 +1,229 @@
+"""What rules read: the loaded ILR data, scoped to the latest returns, with the derived frames rules share.
+
+Rules are functions of a :class:`RuleContext`. The context holds
+
+- ``all``: everything loaded (every provider, year and snapshot), for whole-dataset rules;
+- ``data``: the returns rules run on (the latest of each provider and year, or every snapshot with
+  ``all_returns=True``);
+- contracts, reference data and settings (wave window, postcode directory);
+- derived frames built once and cached: aims with their learner and return facts, FAM codes, PSM texts,
+  employment status at the bootcamp start, bootcamp aims wherever recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from auditkit.aims import M2_AIM, M3_AIM, is_bootcamp
+from auditkit.readers.ilr import ILRData
+
+WAVE_WINDOW = (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
+AIM_KEYS = ["return_id", "ukprn", "learn_ref_number", "aim_seq_number"]
+LEARNER_KEYS = ["return_id", "ukprn", "learn_ref_number"]
+
+
+class RuleContext:
+    """The data, contracts and settings one run of the rules reads."""
+
+    def __init__(self, data: ILRData, contracts: Any = None, *, all_returns: bool = False,
+                 wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, postcode_directory: pd.Series | None = None,
+                 contracts_given: bool | None = None) -> None:
+        self.all = data
+        self.data = data if all_returns else data.latest()
+        self.contracts = contracts
+        self.contracts_given = contracts is not None if contracts_given is None else contracts_given
+        self.wave_window = (pd.Timestamp(wave_window[0]), pd.Timestamp(wave_window[1]))
+        self.postcode_directory = postcode_directory
+
+    # -- returns and learners ----------------------------------------------------------------------
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        """The returns in scope."""
+        return self.data.returns
+
+    @cached_property
+    def learners(self) -> pd.DataFrame:
+        """Learners in scope, with their return's preparation date, year and file."""
+        return self.data.learners.merge(self._return_facts(self.data), on="return_id", how="left")
+
+    # -- aims ----------------------------------------------------------------------------------------
+    @cached_property
+    def aims(self) -> pd.DataFrame:
+        """Every learning delivery in scope, with ``is_bootcamp``, ``is_m2``, ``is_m3``, the learner's ULN and
+        date of birth, and the return's ``file_preparation_date``, ``ilr_year`` and ``path``."""
+        return self._aims(self.data)
+
+    @cached_property
+    def bootcamps(self) -> pd.DataFrame:
+        """Bootcamp aims in scope."""
+        return self.aims[self.aims["is_bootcamp"]].reset_index(drop=True)
+
+    @cached_property
+    def milestones(self) -> pd.DataFrame:
+        """M2 and M3 aims in scope."""
+        return self.aims[self.aims["is_m2"] | self.aims["is_m3"]].reset_index(drop=True)
+
+    @cached_property
+    def all_aims(self) -> pd.DataFrame:
+        """Every delivery in every loaded return (all snapshots), with the same extra columns as :attr:`aims`."""
+        return self._aims(self.all)
+
+    @cached_property
+    def latest_aims(self) -> pd.DataFrame:
+        """Every delivery in the latest return of each provider and year (the whole-dataset view)."""
+        return self._aims(self.all.latest())
+
+    @cached_property
+    def all_bootcamps(self) -> pd.DataFrame:
+        """Bootcamp aims wherever recorded (every loaded return), one row per provider, learner, aim ref and
+        start date, taken from the latest return that holds it."""
+        aims = self.all_aims[self.all_aims["is_bootcamp"]]
+        aims = aims.sort_values(["file_preparation_date", "return_id"], kind="stable")
+        keys = ["ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date"]
+        return aims.drop_duplicates(keys, keep="last").reset_index(drop=True)
+
+    def _aims(self, data: ILRData) -> pd.DataFrame:
+        people = data.learners[[*LEARNER_KEYS, "uln", "date_of_birth"]]
+        aims = data.deliveries.merge(people, on=LEARNER_KEYS, how="left")
+        aims = aims.merge(self._return_facts(data), on="return_id", how="left")
+        ref = aims["learn_aim_ref"]
+        return aims.assign(is_bootcamp=is_bootcamp(ref).fillna(False).astype(bool),
+                           is_m2=(ref == M2_AIM).fillna(False).astype(bool),
+                           is_m3=(ref == M3_AIM).fillna(False).astype(bool))
+
+    @staticmethod
+    def _return_facts(data: ILRData) -> pd.DataFrame:
+        return data.returns[["return_id", "file_preparation_date", "ilr_year", "path", "period_number"]]
+
+    # -- FAMs and PSM fields ----------------------------------------------------------------------------
+    @cached_property
+    def fams(self) -> pd.DataFrame:
+        """Delivery FAMs in scope: aim keys, ``fam_type``, ``fam_code`` (text as recorded)."""
+        f = self.data.delivery_fams
+        return f[[*AIM_KEYS, "learn_del_fam_type", "learn_del_fam_code"]].rename(
+            columns={"learn_del_fam_type": "fam_type", "learn_del_fam_code": "fam_code"})
+
+    def fam_codes(self, fam_type: str, aims: pd.DataFrame | None = None) -> pd.Series:
+        """For each row of ``aims`` (default :attr:`aims`), the list of codes of one FAM type (empty list if none)."""
+        aims = self.aims if aims is None else aims
+        f = self.fams[self.fams["fam_type"] == fam_type]
+        grouped = f.groupby(AIM_KEYS, dropna=False)["fam_code"].agg(list)
+        index = pd.MultiIndex.from_frame(aims[AIM_KEYS])
+        codes = grouped.reindex(index)
+        return pd.Series([c if isinstance(c, list) else [] for c in codes], index=aims.index, dtype=object)
+
+    def has_fam(self, fam_type: str, code: str | int, aims: pd.DataFrame | None = None) -> pd.Series:
+        """True where the aim has a FAM of this type and code (codes compared as integers when numeric)."""
+        want = _norm_code(code)
+        return self.fam_codes(fam_type, aims).map(lambda codes: any(_norm_code(c) == want for c in codes))
+
+    @cached_property
+    def psm(self) -> pd.DataFrame:
+        """PSM fields (ProviderSpecDeliveryMonitoring A-D) in scope: aim keys, ``occur``, ``text``."""
+        p = self.data.delivery_provider_monitoring
+        return p[[*AIM_KEYS, "prov_spec_del_mon_occur", "prov_spec_del_mon"]].rename(
+            columns={"prov_spec_del_mon_occur": "occur", "prov_spec_del_mon": "text"})
+
+    @cached_property
+    def all_psm(self) -> pd.DataFrame:
+        """PSM fields of every loaded return."""
+        p = self.all.delivery_provider_monitoring
+        return p[[*AIM_KEYS, "prov_spec_del_mon_occur", "prov_spec_del_mon"]].rename(
+            columns={"prov_spec_del_mon_occur": "occur", "prov_spec_del_mon": "text"})
+
+    def psm_texts(self, aims: pd.DataFrame | None = None, everywhere: bool = False) -> pd.Series:
+        """For each row of ``aims``, the list of its PSM texts (stripped, in occurrence order)."""
+        aims = self.aims if aims is None else aims
+        p = (self.all_psm if everywhere else self.psm).sort_values("occur", kind="stable")
+        grouped = p.groupby(AIM_KEYS, dropna=False)["text"].agg(list)
+        texts = grouped.reindex(pd.MultiIndex.from_frame(aims[AIM_KEYS]))
+        return pd.Series([t if isinstance(t, list) else [] for t in texts], index=aims.index, dtype=object)
+
+    # -- employment ----------------------------------------------------------------------------------------
+    @cached_property
+    def employment(self) -> pd.DataFrame:
+        """Employment statuses in scope with their monitoring as columns ``esm_<TYPE>`` (first code)."""
+        st = self.data.employment_statuses
+        esm = self.data.employment_status_monitoring
+        keys = [*LEARNER_KEYS, "emp_status_seq"]
+        if len(esm):
+            wide = (esm.drop_duplicates([*keys, "esm_type"]).pivot(index=keys, columns="esm_type",
+                                                                     values="esm_code"))
+            wide.columns = [f"esm_{c}" for c in wide.columns]
+            st = st.merge(wide.reset_index(), on=keys, how="left")
+        return st
+
+    def status_at_start(self, aims: pd.DataFrame | None = None) -> pd.DataFrame:
+        """For each row of ``aims`` (default bootcamps in scope), the employment status applying at its
+        LearnStartDate: the latest record with DateEmpStatApp on or before it (NA columns when none).
+
+        Returns a frame aligned with ``aims`` with ``emp_stat``, ``date_emp_stat_app``, ``emp_id``,
+        ``emp_status_seq`` and the ``esm_*`` columns.
+        """
+        aims = self.bootcamps if aims is None else aims
+        emp = self.employment.dropna(subset=["date_emp_stat_app"])
+        left = aims[[*AIM_KEYS, "learn_start_date"]].reset_index().rename(columns={"index": "_row"})
+        merged = left.merge(emp, on=LEARNER_KEYS, how="inner")
+        merged = merged[merged["date_emp_stat_app"] <= merged["learn_start_date"]]
+        merged = merged.sort_values(["_row", "date_emp_stat_app", "emp_status_seq"], kind="stable")
+        last = merged.drop_duplicates("_row", keep="last").set_index("_row")
+        cols = [c for c in emp.columns if c not in LEARNER_KEYS]
+        out = last.reindex(aims.index)[cols] if len(last) else pd.DataFrame(index=aims.index, columns=cols)
+        return out
+
+    # -- contracts -----------------------------------------------------------------------------------
+    def contract_aims(self) -> pd.DataFrame:
+        """Allocated aims of every contract (ukprn, lars, title, weeks, mode, price); empty without contracts."""
+        if self.contracts is None:
+            return pd.DataFrame(columns=["ukprn", "lars", "title", "weeks", "mode", "price"])
+        return self.contracts.aims
+
+    def contract_table(self) -> pd.DataFrame:
+        """One row per contract (ukprn, provider, windows); empty without contracts."""
+        if self.contracts is None:
+            return pd.DataFrame(columns=["ukprn", "provider", "start_from", "start_to", "planned_end_from",
+                                         "planned_end_to"])
+        return self.contracts.contracts
+
+    # -- findings --------------------------------------------------------------------------------------
+    def findings(self, rows: pd.DataFrame, *, field: str, message: Any, value: Any = None,
+                 learner_level: bool = False) -> pd.DataFrame:
+        """Raw findings for the rows of an aims or learners frame.
+
+        ``message`` and ``value`` may be strings, Series aligned with ``rows``, or callables of ``rows``.
+        ``learner_level`` leaves ``aim_seq_number`` empty.
+        """
+        if rows.empty:
+            return pd.DataFrame(columns=["return_id", "ukprn", "learn_ref_number", "aim_seq_number", "field",
+                                         "value", "message", "line"])
+
+        def resolve(x: Any) -> Any:
+            return x(rows) if callable(x) else x
+
+        out = pd.DataFrame({
+            "return_id": rows["return_id"],
+            "ukprn": rows["ukprn"],
+            "learn_ref_number": rows["learn_ref_number"],
+            "aim_seq_number": pd.NA if learner_level or "aim_seq_number" not in rows else rows["aim_seq_number"],
+            "field": field,
+            "value": resolve(value),
+            "message": resolve(message),
+            "line": rows.get("line", pd.NA),
+        })
+        return out.reset_index(drop=True)
+
+
+def _norm_code(code: Any) -> Any:
+    text = str(code).strip()
+    return int(text) if text.isdigit() else text.upper()
+
+
+def fmt_date(value: Any) -> str:
+    """A date for a message: ``2024-05-01``, or ``(none)``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "(none)"
+    return pd.Timestamp(value).strftime("%Y-%m-%d")

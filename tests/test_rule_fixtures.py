@@ -1,0 +1,75 @@
+"""Every rule's YAML fixture cases: ``fail_*`` cases must produce the rule's finding, ``pass_*`` none.
+
+One YAML file per rule id in ``tests/rules/fixtures/`` (the shape of sqlfluff's rule fixtures); see
+``tests/rules/case.py`` for what a case may say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditkit.rules import all_rules
+from tests.rules.case import run_case
+
+FIXTURES = Path(__file__).parent / "rules" / "fixtures"
+
+
+def _cases():
+    for path in sorted(FIXTURES.glob("*.yml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for name, case in spec["cases"].items():
+            yield pytest.param(spec["rule"], name, case or {}, id=f"{spec['rule']}-{name}")
+
+
+@pytest.mark.parametrize(("rule_id", "name", "case"), list(_cases()))
+def test_rule_case(rule_id, name, case, tmp_path):
+    findings = run_case(case, tmp_path, [rule_id])
+    mine = findings[findings["rule_id"] == rule_id]
+    expect = case.get("expect") or {}
+    if name.startswith("pass"):
+        assert mine.empty, f"{rule_id} {name}: expected no finding, got\n{mine.to_string()}"
+        return
+    assert name.startswith("fail"), f"case names start with pass_ or fail_: {name}"
+    assert not mine.empty, f"{rule_id} {name}: expected a finding, got none"
+    learner = expect.get("learn_ref_number", "L1")
+    of_learner = mine[mine["learn_ref_number"].fillna("") == (learner or "")]
+    assert len(of_learner) == expect.get("count", 1), mine.to_string()
+    for key in ("aim_seq_number", "field", "value", "severity"):
+        if key in expect:
+            want = expect[key]
+            got = of_learner[key].tolist()
+            assert all((pd_na(g) and want is None) or g == want for g in got), f"{key}: {got} != {want}"
+    if "message_contains" in expect:
+        assert all(expect["message_contains"] in m for m in of_learner["message"]), of_learner["message"].tolist()
+
+
+def pd_na(value) -> bool:
+    import pandas as pd
+
+    return value is None or pd.isna(value)
+
+
+def test_every_rule_has_fixture_cases():
+    """Each rule has a fixture file with at least one failing and one passing case."""
+    for r in all_rules():
+        if r.family == "evidence":
+            continue
+        path = FIXTURES / f"{r.id}.yml"
+        assert path.exists(), f"{r.id} has no fixture file {path.name}"
+        names = list(yaml.safe_load(path.read_text(encoding="utf-8"))["cases"])
+        assert any(n.startswith("fail") for n in names) and any(n.startswith("pass") for n in names), r.id
+
+
+def test_base_case_is_clean(tmp_path):
+    """The clean base learner of the fixtures triggers no rule at all (so fixtures test one rule each)."""
+    findings = run_case({}, tmp_path)
+    assert findings.empty, findings.to_string()
+
+
+def test_base_case_with_milestones_is_clean(tmp_path):
+    findings = run_case({"bootcamp": {"completed": True}, "m2": {}, "m3": {}, "prepared": __import__(
+        "datetime").date(2024, 10, 7)}, tmp_path)
+    assert findings.empty, findings.to_string()
