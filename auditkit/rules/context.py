@@ -20,6 +20,7 @@ import pandas as pd
 
 from auditkit.aims import M2_AIM, M3_AIM, is_bootcamp
 from auditkit.readers.ilr import ILRData
+from auditkit.rules.findings import NOT_EVALUATED
 
 WAVE_WINDOW = (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
 AIM_KEYS = ["return_id", "ukprn", "learn_ref_number", "aim_seq_number"]
@@ -188,6 +189,17 @@ class RuleContext:
             return pd.DataFrame(columns=["ukprn", "provider", "start_from", "start_to", "planned_end_from",
                                          "planned_end_to"])
         return self.contracts.contracts
+
+    def not_evaluated(self, ukprns: Any, field: str, message: str) -> pd.DataFrame:
+        """One ``not-evaluated`` finding per provider in ``ukprns`` (a rule needed a contract value that was
+        not given), attached to that provider's latest return in scope."""
+        wanted = pd.Series(pd.unique(pd.Series(ukprns).dropna()))
+        if wanted.empty:
+            return self.findings(pd.DataFrame(), field=field, message=message)
+        returns = self.returns[self.returns["ukprn"].isin(wanted)].sort_values("file_preparation_date")
+        rows = returns.drop_duplicates("ukprn", keep="last").assign(learn_ref_number=pd.NA, line=pd.NA)
+        out = self.findings(rows, field=field, message=message, learner_level=True)
+        return out.assign(severity=NOT_EVALUATED)
 
     # -- findings --------------------------------------------------------------------------------------
     def findings(self, rows: pd.DataFrame, *, field: str, message: Any, value: Any = None,
