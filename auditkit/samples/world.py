@@ -195,15 +195,16 @@ RECRUITERS: tuple[Employer, ...] = tuple(
 #: An employer that is not in the register.
 UNREGISTERED_EMPLOYER = Employer("Quillon Data Works Ltd", "sme")
 
-#: Postcode districts by local authority: inside the WMCA area, straddling its boundary, and outside it.
+#: Postcode districts by town: inside the WMCA area (only districts wholly inside the seven member councils, as
+#: auditkit/data/wmca-postcode-districts.csv lists them), straddling its boundary, and outside it.
 WMCA_DISTRICTS: dict[str, tuple[str, ...]] = {
-    "Birmingham": tuple(f"B{n}" for n in (*range(1, 22), *range(23, 39), 40, 42, 43, 44)),
-    "Coventry": tuple(f"CV{n}" for n in range(1, 7)),
-    "Dudley": ("DY1", "DY2", "DY3"),
+    "Birmingham": tuple(f"B{n}" for n in (*range(1, 22), *range(23, 31), *range(33, 39), 40, 42, 43, 44)),
+    "Coventry": ("CV1", "CV2", "CV5", "CV6"),
+    "Dudley": ("DY1", "DY2"),
     "West Bromwich": ("B69", "B70", "B71"),
-    "Solihull": ("B90", "B91", "B92"),
-    "Walsall": ("WS1", "WS2", "WS3", "WS4", "WS5"),
-    "Wolverhampton": ("WV1", "WV2", "WV3", "WV4"),
+    "Solihull": ("B91", "B92"),
+    "Walsall": ("WS1", "WS2", "WS4", "WS5"),
+    "Wolverhampton": ("WV1", "WV2"),
 }
 STRADDLING_DISTRICTS: dict[str, str] = {"CV7": "Meriden", "B94": "Earlswood", "WS9": "Aldridge"}
 OUTSIDE_DISTRICTS: dict[str, str] = {"LE1": "Leicester", "ST1": "Stoke-on-Trent", "WR1": "Worcester"}

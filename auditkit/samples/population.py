@@ -1,0 +1,47 @@
+"""The normal population: cohorts of learners at each provider, all clean."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from auditkit.samples.factory import StoryFactory
+from auditkit.samples.stories import Story
+from auditkit.samples.world import PROVIDER_BY_KEY
+
+#: (provider, LARS code, cohort start, typical size). 2023-24 cohorts are full-time and end by 31 July 2024.
+COHORTS: tuple[tuple[str, str, str, int], ...] = (
+    ("P1", "Z0009501", "2024-04-08", 6), ("P1", "Z0009505", "2024-04-22", 6), ("P1", "Z0009501", "2024-05-06", 6),
+    ("P1", "Z0009501", "2024-09-02", 7), ("P1", "Z0009501", "2024-10-14", 7), ("P1", "Z0009501", "2024-11-25", 7),
+    ("P1", "Z0009501", "2025-01-13", 7), ("P1", "Z0009501", "2025-02-24", 6),
+    ("P1", "Z0009505", "2024-09-16", 6), ("P1", "Z0009505", "2024-11-04", 6), ("P1", "Z0009505", "2025-01-06", 6),
+    ("P1", "Z0009505", "2025-02-17", 5), ("P1", "Z0009505", "2025-03-10", 5),
+    ("P1", "Z0009502", "2024-09-09", 8), ("P1", "Z0009502", "2024-11-11", 7), ("P1", "Z0009502", "2025-01-20", 7),
+    ("P2", "Z0009511", "2024-04-08", 7), ("P2", "Z0009512", "2024-04-22", 7),
+    ("P2", "Z0009511", "2024-09-09", 7), ("P2", "Z0009511", "2024-11-04", 7), ("P2", "Z0009511", "2025-01-06", 6),
+    ("P2", "Z0009512", "2024-09-23", 7), ("P2", "Z0009512", "2024-11-18", 7), ("P2", "Z0009512", "2025-02-03", 6),
+    ("P2", "Z0009513", "2024-09-16", 8), ("P2", "Z0009513", "2025-01-13", 7),
+    ("P2", "Z0009524", "2024-10-07", 7), ("P2", "Z0009524", "2025-01-27", 6),
+    ("P3", "Z0009519", "2024-04-15", 7),
+    ("P3", "Z0009519", "2024-09-02", 7), ("P3", "Z0009519", "2024-10-21", 7), ("P3", "Z0009519", "2024-12-09", 6),
+    ("P3", "Z0009519", "2025-02-10", 6),
+    ("P3", "Z0009522", "2024-09-23", 8), ("P3", "Z0009522", "2024-12-02", 7), ("P3", "Z0009522", "2025-01-27", 7),
+    ("P4", "Z0009529", "2025-01-13", 3), ("P4", "Z0009529", "2025-02-10", 3),
+)
+#: Share of the normal population living outside the WMCA area (recorded correctly, with DAM 001).
+OUTSIDE_SHARE = 0.02
+
+
+def cohort_population(factory: StoryFactory) -> list[Story]:
+    """Every cohort's learners, with random (clean) learner types and outcomes."""
+    rng = factory.rng
+    stories = []
+    for key, lars, start, size in COHORTS:
+        provider = PROVIDER_BY_KEY[key]
+        aim, day = provider.aim(lars), dt.date.fromisoformat(start)
+        for _ in range(size + rng.randint(-1, 2)):
+            if provider.contracted:
+                place = "outside" if rng.random() < OUTSIDE_SHARE else "wmca"
+                stories.append(factory.new(provider, aim, day, place=place))
+            else:
+                stories.append(factory.new(provider, aim, day, fate="continuing", ltype="independent"))
+    return stories
