@@ -162,7 +162,7 @@ def docs(out: Path) -> None:
 
     Example: auditkit docs --out docs
     """
-    from auditkit.frames.docs import frames_markdown
+    from auditkit.docs import frames_markdown
     from auditkit.rules.docs import rules_markdown
 
     out.mkdir(parents=True, exist_ok=True)

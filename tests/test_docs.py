@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from auditkit.frames.docs import frames_markdown
+from auditkit.docs import frames_markdown
 from auditkit.frames.ilr import ENTITIES, SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[1]

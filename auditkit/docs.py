@@ -1,4 +1,6 @@
-"""Generate ``docs/frames.md`` from the frame declarations (run ``auditkit docs``)."""
+"""Generate ``docs/frames.md`` from the frame declarations (run ``auditkit docs``).
+
+It sits above every layer because it documents frames declared in all of them."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from auditkit.frames.ilr import (
 
 _INTRO = """# Frames
 
-Generated from `auditkit/frames/ilr.py` by `auditkit docs`; do not edit by hand (a test checks it).
+Generated from the frame declarations (`auditkit/frames/ilr.py` and the readers) by `auditkit docs`; do not edit by hand (a test checks it).
 
 `auditkit.read_ilr(paths)` returns an `ILRData` whose frames are below. Every ILR frame carries the
 keys `return_id` (which file), `ukprn` and `learn_ref_number`; frames below a learning delivery also
@@ -33,6 +35,20 @@ def _table(name: str, description: str, fields: list[Field]) -> list[str]:
     return [*lines, ""]
 
 
+def _other_frames() -> list[str]:
+    """Frames declared outside the ILR reader: contracts, findings."""
+    from auditkit.readers.contracts import AIM_FIELDS, CONTRACT_FIELDS
+    from auditkit.rules.findings import FINDING_FIELDS
+
+    out = _table("contracts", "From `contracts.toml` (`auditkit.readers.contracts.read_contracts`): one row per "
+                 "provider's contract.", list(CONTRACT_FIELDS))
+    out += _table("contract_aims", "From `[[contract.aim]]`: one row per bootcamp aim allocated to a provider.",
+                  list(AIM_FIELDS))
+    out += _table("findings", "What `auditkit check` gives: one row per problem a rule or check found.",
+                  list(FINDING_FIELDS))
+    return out
+
+
 def frames_markdown() -> str:
     """The whole of ``docs/frames.md``."""
     out = [_INTRO]
@@ -42,4 +58,5 @@ def frames_markdown() -> str:
         out += _table(e.frame, source + e.description, entity_columns(e))
     out += _table("source_files", SCHEMAS["source_files"].description, list(SOURCE_FILE_FIELDS))
     out += _table("problems", SCHEMAS["problems"].description, list(PROBLEM_FIELDS))
+    out += _other_frames()
     return "\n".join(out).rstrip() + "\n"
