@@ -16,7 +16,8 @@ from auditkit.frames.ilr import (
 
 _INTRO = """# Frames
 
-Generated from the frame declarations (`auditkit/frames/ilr.py` and the readers) by `auditkit docs`; do not edit by hand (a test checks it).
+Generated from the frame declarations (`auditkit/frames/ilr.py` and the readers) by `auditkit docs`;
+do not edit by hand (a test checks it).
 
 `auditkit.read_ilr(paths)` returns an `ILRData` whose frames are below. Every ILR frame carries the
 keys `return_id` (which file), `ukprn` and `learn_ref_number`; frames below a learning delivery also
