@@ -63,12 +63,13 @@ def test_check_formats_and_fail_on(tmp_path):
 
 
 def test_check_masks_personal_values_unless_revealed(tmp_path):
-    write_case({"learner": {"Postcode": "ZZ99 9ZZ"}}, tmp_path)
+    write_case({"bootcamp": {"LSDPostcode": "LE1 5XY"}}, tmp_path)
     runner = CliRunner()
-    masked = runner.invoke(main, ["check", str(tmp_path), "--rule", "W5_PC_01", "--format", "csv"])
-    assert "ZZ99 9ZZ" not in masked.output and "ZZ99 ***" in masked.output
-    revealed = runner.invoke(main, ["check", str(tmp_path), "--rule", "W5_PC_01", "--format", "csv", "--reveal"])
-    assert "ZZ99 9ZZ" in revealed.output
+    masked = runner.invoke(main, ["check", str(tmp_path), "--rule", "W5_RES_01", "--format", "csv"])
+    assert "W5_RES_01" in masked.output
+    assert "LE1 5XY" not in masked.output and "LE1 ***" in masked.output
+    revealed = runner.invoke(main, ["check", str(tmp_path), "--rule", "W5_RES_01", "--format", "csv", "--reveal"])
+    assert "LE1 5XY" in revealed.output
 
 
 def test_unknown_rule_is_a_clear_error(tmp_path):

@@ -70,6 +70,12 @@ def test_base_case_is_clean(tmp_path):
 
 
 def test_base_case_with_milestones_is_clean(tmp_path):
-    findings = run_case({"bootcamp": {"completed": True}, "m2": {}, "m3": {}, "prepared": __import__(
-        "datetime").date(2024, 10, 7)}, tmp_path)
+    import datetime as dt
+
+    # the bootcamp ended 2024-07-24, more than 2 months before the return: its destination is recorded (W5_DP_01),
+    # EMP 1 as the bootcamp's WMCA1.3 says (W5_DP_03)
+    destination = {"LearnRefNumber": "L1", "ULN": "1000000019", "DPOutcome": [
+        {"OutType": "EMP", "OutCode": 1, "OutStartDate": dt.date(2024, 9, 22), "OutCollDate": dt.date(2024, 10, 1)}]}
+    findings = run_case({"bootcamp": {"completed": True}, "m2": {}, "m3": {}, "prepared": dt.date(2024, 10, 7),
+                         "destinations": [destination]}, tmp_path)
     assert findings.empty, findings.to_string()

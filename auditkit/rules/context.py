@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from auditkit.aims import M2_AIM, M3_AIM, is_bootcamp
+from auditkit.readers.contracts import Contracts
 from auditkit.readers.ilr import ILRData
 from auditkit.rules.findings import NOT_EVALUATED
 
@@ -117,10 +118,17 @@ class RuleContext:
         codes = grouped.reindex(index)
         return pd.Series([c if isinstance(c, list) else [] for c in codes], index=aims.index, dtype=object)
 
-    def has_fam(self, fam_type: str, code: str | int, aims: pd.DataFrame | None = None) -> pd.Series:
-        """True where the aim has a FAM of this type and code (codes compared as integers when numeric)."""
-        want = _norm_code(code)
-        return self.fam_codes(fam_type, aims).map(lambda codes: any(_norm_code(c) == want for c in codes))
+    def has_fam(self, fam_type: str, code: str | int | None = None, aims: pd.DataFrame | None = None) -> pd.Series:
+        """For each row of ``aims`` (default :attr:`aims`), whether it has a FAM of this type (and code, when
+        given: compared as numbers when both are digits, so ``23`` equals ``023``)."""
+        aims = self.aims if aims is None else aims
+        f = self.fams[(self.fams["fam_type"] == fam_type).fillna(False).astype(bool)]
+        if code is not None:
+            f = f[same_code(f["fam_code"], code)]
+        if f.empty or aims.empty:
+            return pd.Series(False, index=aims.index, dtype=bool)
+        found = pd.MultiIndex.from_frame(aims[AIM_KEYS]).isin(pd.MultiIndex.from_frame(f[AIM_KEYS]))
+        return pd.Series(found, index=aims.index, dtype=bool)
 
     @cached_property
     def psm(self) -> pd.DataFrame:
@@ -179,16 +187,11 @@ class RuleContext:
     # -- contracts -----------------------------------------------------------------------------------
     def contract_aims(self) -> pd.DataFrame:
         """Allocated aims of every contract (ukprn, lars, title, weeks, mode, price); empty without contracts."""
-        if self.contracts is None:
-            return pd.DataFrame(columns=["ukprn", "lars", "title", "weeks", "mode", "price"])
-        return self.contracts.aims
+        return (self.contracts or Contracts.empty()).aims
 
     def contract_table(self) -> pd.DataFrame:
         """One row per contract (ukprn, provider, windows); empty without contracts."""
-        if self.contracts is None:
-            return pd.DataFrame(columns=["ukprn", "provider", "start_from", "start_to", "planned_end_from",
-                                         "planned_end_to"])
-        return self.contracts.contracts
+        return (self.contracts or Contracts.empty()).contracts
 
     def not_evaluated(self, ukprns: Any, field: str, message: str) -> pd.DataFrame:
         """One ``not-evaluated`` finding per provider in ``ukprns`` (a rule needed a contract value that was
@@ -205,6 +208,9 @@ class RuleContext:
     def findings(self, rows: pd.DataFrame, *, field: str, message: Any, value: Any = None,
                  learner_level: bool = False) -> pd.DataFrame:
         """Raw findings for the rows of an aims or learners frame.
+
+        Displays and exports mask ``value`` when ``field`` is a personal element, but never ``message``: a
+        message must not contain personal values (name a postcode's district, not the postcode).
 
         ``message`` and ``value`` may be strings, Series aligned with ``rows``, or callables of ``rows``.
         ``learner_level`` leaves ``aim_seq_number`` empty.
@@ -229,9 +235,14 @@ class RuleContext:
         return out.reset_index(drop=True)
 
 
-def _norm_code(code: Any) -> Any:
-    text = str(code).strip()
-    return int(text) if text.isdigit() else text.upper()
+def same_code(codes: pd.Series, code: str | int) -> pd.Series:
+    """True where a FAM code equals ``code`` (numerically when both are digits, so ``23`` equals ``023``)."""
+    text = codes.astype("string").str.strip()
+    want = str(code).strip()
+    if want.isdigit():
+        digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+        return (digits & (pd.to_numeric(text.where(digits), errors="coerce") == int(want))).fillna(False).astype(bool)
+    return (text.str.upper() == want.upper()).fillna(False).astype(bool)
 
 
 def fmt_date(value: Any) -> str:
