@@ -1,6 +1,7 @@
 """Golden test: every frame read from the shipped samples, values and dtypes.
 
-Regenerate after a deliberate change with ``AUDITKIT_UPDATE_GOLDEN=1 python -m pytest tests/test_samples_frames_golden.py``
+Regenerate after a deliberate change with
+``AUDITKIT_UPDATE_GOLDEN=1 python -m pytest tests/test_samples_frames_golden.py``
 and review the diff of ``tests/golden/frames/``.
 """
 

@@ -16,6 +16,7 @@ import datetime as dt
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditkit.aims import M2_AIM, M3_AIM, is_bootcamp
@@ -81,9 +82,10 @@ class RuleContext:
 
     @cached_property
     def all_bootcamps(self) -> pd.DataFrame:
-        """Bootcamp aims wherever recorded (every loaded return), one row per provider, learner, aim ref and
-        start date, taken from the latest return that holds it."""
-        aims = self.all_aims[self.all_aims["is_bootcamp"]]
+        """Bootcamp aims wherever recorded: in the latest return of every provider and ILR year loaded (an
+        earlier snapshot's version of an aim, or an aim since deleted, does not count), one row per provider,
+        learner, aim ref and start date, taken from the latest return that holds it."""
+        aims = self.latest_aims[self.latest_aims["is_bootcamp"]]
         aims = aims.sort_values(["file_preparation_date", "return_id"], kind="stable")
         keys = ["ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date"]
         return aims.drop_duplicates(keys, keep="last").reset_index(drop=True)
@@ -112,11 +114,9 @@ class RuleContext:
     def fam_codes(self, fam_type: str, aims: pd.DataFrame | None = None) -> pd.Series:
         """For each row of ``aims`` (default :attr:`aims`), the list of codes of one FAM type (empty list if none)."""
         aims = self.aims if aims is None else aims
-        f = self.fams[self.fams["fam_type"] == fam_type]
-        grouped = f.groupby(AIM_KEYS, dropna=False)["fam_code"].agg(list)
-        index = pd.MultiIndex.from_frame(aims[AIM_KEYS])
-        codes = grouped.reindex(index)
-        return pd.Series([c if isinstance(c, list) else [] for c in codes], index=aims.index, dtype=object)
+        f = self.fams[(self.fams["fam_type"] == fam_type).fillna(False).astype(bool)]
+        long = aims[AIM_KEYS].reset_index(names="_row").merge(f, on=AIM_KEYS, how="inner")
+        return group_lists(long["_row"], long["fam_code"], aims.index)
 
     def has_fam(self, fam_type: str, code: str | int | None = None, aims: pd.DataFrame | None = None) -> pd.Series:
         """For each row of ``aims`` (default :attr:`aims`), whether it has a FAM of this type (and code, when
@@ -145,12 +145,14 @@ class RuleContext:
             columns={"prov_spec_del_mon_occur": "occur", "prov_spec_del_mon": "text"})
 
     def psm_texts(self, aims: pd.DataFrame | None = None, everywhere: bool = False) -> pd.Series:
-        """For each row of ``aims``, the list of its PSM texts (stripped, in occurrence order)."""
+        """For each row of ``aims`` (default :attr:`aims`), the list of its PSM texts in occurrence order
+        (empty list when none); ``everywhere`` looks in every loaded return. Joins first, so a few rows cost
+        little."""
         aims = self.aims if aims is None else aims
-        p = (self.all_psm if everywhere else self.psm).sort_values("occur", kind="stable")
-        grouped = p.groupby(AIM_KEYS, dropna=False)["text"].agg(list)
-        texts = grouped.reindex(pd.MultiIndex.from_frame(aims[AIM_KEYS]))
-        return pd.Series([t if isinstance(t, list) else [] for t in texts], index=aims.index, dtype=object)
+        psm = self.all_psm if everywhere else self.psm
+        long = aims[AIM_KEYS].reset_index(names="_row").merge(psm, on=AIM_KEYS, how="inner")
+        long = long.sort_values(["_row", "occur"], kind="stable")
+        return group_lists(long["_row"], long["text"], aims.index)
 
     # -- employment ----------------------------------------------------------------------------------------
     @cached_property
@@ -233,6 +235,20 @@ class RuleContext:
             "line": rows.get("line", pd.NA),
         })
         return out.reset_index(drop=True)
+
+
+def group_lists(keys: pd.Series, values: pd.Series, index: pd.Index) -> pd.Series:
+    """For each label of ``index``, the list of ``values`` whose ``keys`` equal it (in their order; empty list
+    when none). A fast ``groupby(...).agg(list)`` for many small groups."""
+    out = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
+    if len(keys):
+        order = np.argsort(keys.to_numpy(), kind="stable")
+        k, v = keys.to_numpy()[order], values.to_numpy(dtype=object)[order]
+        labels, starts = np.unique(k, return_index=True)
+        found = pd.Series([list(c) for c in np.split(v, starts[1:])], index=labels, dtype=object)
+        found = found[found.index.isin(index)]
+        out.loc[found.index] = found
+    return out
 
 
 def same_code(codes: pd.Series, code: str | int) -> pd.Series:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from auditkit.reference import destination_codes
 from auditkit.rules.context import RuleContext, fmt_date
-from auditkit.rules.milestone import psm_text_lists, usable_uln
+from auditkit.rules.milestone import usable_uln
 from auditkit.rules.registry import rule
 
 #: The last ILR year whose schema has LearnerDestinationandProgression records.
@@ -123,7 +123,7 @@ def dp_code_missing(ctx: RuleContext) -> pd.DataFrame:
     boot = boot[boot["learn_act_end_date"].notna()]
     coded = _psm_codes(ctx, boot)
     rows = boot[~boot.index.isin(coded["_i"])]
-    texts = psm_text_lists(ctx, rows)
+    texts = ctx.psm_texts(rows)
     messages = [f"Bootcamp aim {r['learn_aim_ref']} ended on {fmt_date(r['learn_act_end_date'])} (CompStatus "
                 f"{'(none)' if pd.isna(r['comp_status']) else r['comp_status']}) but no PSM field holds a WMCA "
                 f"destination code (found: {', '.join(map(str, texts[i])) if texts[i] else 'no PSM fields'}); "

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import weakref
 
-import numpy as np
 import pandas as pd
 
 from auditkit.aims import M2_AIM, M3_AIM
-from auditkit.rules.context import AIM_KEYS, RuleContext, fmt_date
+from auditkit.rules.context import AIM_KEYS, RuleContext, fmt_date, group_lists
 from auditkit.rules.registry import rule
 from auditkit.uln import TEMPORARY_ULN
 
@@ -45,28 +44,6 @@ def _day(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).dt.normalize()
 
 
-def group_lists(keys: pd.Series, values: pd.Series, index: pd.Index) -> pd.Series:
-    """For each label of ``index``, the list of ``values`` whose ``keys`` equal it (in their order; empty list
-    when none). A fast ``groupby(...).agg(list)`` for many small groups."""
-    out = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
-    if len(keys):
-        order = np.argsort(keys.to_numpy(), kind="stable")
-        k, v = keys.to_numpy()[order], values.to_numpy(dtype=object)[order]
-        labels, starts = np.unique(k, return_index=True)
-        chunks = np.split(v, starts[1:])
-        found = pd.Series([list(c) for c in chunks], index=labels, dtype=object)
-        found = found[found.index.isin(index)]
-        out.loc[found.index] = found
-    return out
-
-
-def psm_text_lists(ctx: RuleContext, aims: pd.DataFrame, everywhere: bool = False) -> pd.Series:
-    """For each row of ``aims``, the list of its PSM texts (stripped, in occurrence order); like
-    ``ctx.psm_texts`` but joining first, so it costs little for a few rows."""
-    texts = _psm_long(ctx, aims, everywhere)
-    return group_lists(texts["_row"], texts["text"], aims.index)
-
-
 def _psm_long(ctx: RuleContext, aims: pd.DataFrame, everywhere: bool) -> pd.DataFrame:
     """One row per (aim row, PSM text): ``_row`` (the index of ``aims``), ``occur``, ``text``, ``ref``."""
     psm = ctx.all_psm if everywhere else ctx.psm
@@ -85,7 +62,7 @@ def link_milestones(ctx: RuleContext) -> pd.DataFrame:
     - ``linked``: whether a bootcamp aim was found; ``link``: how (:data:`LINK_TIERS`), NA when not;
     - ``bc_<column>`` for each of :data:`BOOTCAMP_COLUMNS`: the matched bootcamp aim (NA when not linked).
 
-    The bootcamp aim is looked for in every loaded return (``ctx.all_bootcamps``: every snapshot, each
+    The bootcamp aim is looked for in every loaded return (``ctx.all_bootcamps``: latest returns, each
     aim once, from the latest return holding it), among aims whose LearnAimRef equals one of the milestone's
     PSM texts (spaces and case ignored). Candidates, best first: the same learner (UKPRN + LearnRefNumber);
     else the same ULN at the same provider (the learner reference changed between years); else the same ULN
