@@ -52,6 +52,17 @@ print(json.dumps({"seconds": seconds, "peak": peak, "frames": frames_bytes}))
 
 _LEARNER = re.compile(rb"<Learner>.*?</Learner>\s*", re.DOTALL)
 _REF = re.compile(rb"<LearnRefNumber>[^<]*</LearnRefNumber>")
+_ULN = re.compile(rb"<ULN>\d{10}</ULN>")
+
+
+def _uln(i: int) -> bytes:
+    """A distinct ULN valid by check digit for copy ``i``."""
+    from auditkit.uln import check_digit
+
+    n = 100_000_000 + i
+    while check_digit(str(n)) is None:
+        n += 500_000_000
+    return b"<ULN>%d%d</ULN>" % (n, check_digit(str(n)))
 
 
 def scaled_return(samples: Path, learners: int, out: Path) -> Path:
@@ -68,7 +79,8 @@ def scaled_return(samples: Path, learners: int, out: Path) -> Path:
         fh.write(head)
         for i in range(learners):
             block = blocks[i % len(blocks)]
-            fh.write(_REF.sub(b"<LearnRefNumber>B%010d</LearnRefNumber>" % i, block, count=1))
+            block = _REF.sub(b"<LearnRefNumber>B%010d</LearnRefNumber>" % i, block, count=1)
+            fh.write(_ULN.sub(_uln(i), block, count=1))
         fh.write(b"</Message>\n")
     return out
 

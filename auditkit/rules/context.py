@@ -13,6 +13,7 @@ Rules are functions of a :class:`RuleContext`. The context holds
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
 from functools import cached_property
 from typing import Any
 
@@ -34,13 +35,21 @@ class RuleContext:
 
     def __init__(self, data: ILRData, contracts: Any = None, *, all_returns: bool = False,
                  wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, postcode_directory: pd.Series | None = None,
-                 contracts_given: bool | None = None) -> None:
+                 contracts_given: bool | None = None, evidence: Any = None) -> None:
         self.all = data
         self.data = data if all_returns else data.latest()
         self.contracts = contracts
         self.contracts_given = contracts is not None if contracts_given is None else contracts_given
         self.wave_window = (pd.Timestamp(wave_window[0]), pd.Timestamp(wave_window[1]))
         self.postcode_directory = postcode_directory
+        self.evidence = evidence  # readers.evidence.EvidenceData (documents, problems, employer register) or None
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per context: for derived frames that several rules of a family share."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
     # -- returns and learners ----------------------------------------------------------------------
     @cached_property

@@ -556,7 +556,13 @@ def end_before_start(ctx: RuleContext) -> pd.DataFrame:
 
 def _ffi(ctx: RuleContext, aims: pd.DataFrame) -> pd.DataFrame:
     """For each row of ``aims``: its FFI ``codes`` (text), ``n`` (how many FFI FAMs), ``valid`` (exactly one,
-    1 or 2) and ``co_funded`` (exactly one, 2)."""
+    1 or 2) and ``co_funded`` (exactly one, 2). Computed once per context for the bootcamp aims."""
+    if aims is ctx.bootcamps:
+        return ctx.memo("delivery.ffi", lambda: _ffi_of(ctx, aims))
+    return _ffi_of(ctx, aims)
+
+
+def _ffi_of(ctx: RuleContext, aims: pd.DataFrame) -> pd.DataFrame:
     ffi = _fam_summary(ctx, aims, "FFI")
     one = ffi["n"] == 1
     first = ffi["first"].fillna("")
