@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import string
 from decimal import Decimal
 from pathlib import Path
@@ -60,29 +61,45 @@ def _children(xml: str) -> list[str]:
     return [e.xml for e in ENTITIES if e.parent == xml and e.xml not in SKIPPED]
 
 
-def record(xml: str, max_children: int = 2) -> st.SearchStrategy[dict[str, Any]]:
-    """One record of entity ``xml`` with all required fields, any optional ones and its child records."""
+def record(xml: str, max_children: int = 2, full: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """One record of entity ``xml`` with all required fields, any optional ones and its child records.
+
+    ``full``: every field present and at least one record of every child entity.
+    """
     fields = _fields(xml)
-    required = {f.xml: VALUES[f.kind] for f in fields if f.required}
-    optional: dict[str, st.SearchStrategy[Any]] = {f.xml: VALUES[f.kind] for f in fields if not f.required}
+    required = {f.xml: VALUES[f.kind] for f in fields if f.required or full}
+    optional: dict[str, st.SearchStrategy[Any]] = {f.xml: VALUES[f.kind] for f in fields if f.xml not in required}
+    children = required if full else optional
+    low = 1 if full else 0
     for child in _children(xml):
+        sub = record(child, max_children, full)
         if child in SINGLE:
-            optional[child] = record(child, max_children)
+            children[child] = sub
         elif child == "LearningDelivery":
-            optional[child] = st.lists(record(child, max_children), max_size=3,
-                                       unique_by=lambda d: d["AimSeqNumber"])
+            children[child] = st.lists(sub, min_size=low, max_size=3, unique_by=lambda d: d["AimSeqNumber"])
         else:
-            optional[child] = st.lists(record(child, max_children), max_size=max_children)
+            children[child] = st.lists(sub, min_size=low, max_size=max_children)
     return st.fixed_dictionaries(required, optional=optional)
 
 
-def learners(max_size: int = 4) -> st.SearchStrategy[list[dict[str, Any]]]:
-    """Learners of one file, with distinct LearnRefNumbers."""
-    return st.lists(record("Learner"), max_size=max_size, unique_by=lambda d: d["LearnRefNumber"])
+def learners(max_size: int = 4, full: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Learners of one file, with distinct LearnRefNumbers; ``full``: every field and child entity present."""
+    return st.lists(record("Learner", full=full), min_size=1 if full else 0, max_size=max_size,
+                    unique_by=lambda d: d["LearnRefNumber"])
 
 
-def destinations(max_size: int = 3) -> st.SearchStrategy[list[dict[str, Any]]]:
-    return st.lists(record("LearnerDestinationandProgression"), max_size=max_size)
+def destinations(max_size: int = 3, full: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.lists(record("LearnerDestinationandProgression", full=full), min_size=1 if full else 0,
+                    max_size=max_size)
+
+
+def any_learners() -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Sparse learners (optional parts left out at random) or full ones."""
+    return learners() | learners(max_size=2, full=True)
+
+
+def any_destinations() -> st.SearchStrategy[list[dict[str, Any]]]:
+    return destinations() | destinations(max_size=2, full=True)
 
 
 # -- hand-written files -------------------------------------------------------------------------------
@@ -110,27 +127,39 @@ def minimal_delivery(aim_seq: int, **extra: Any) -> dict[str, Any]:
     return delivery
 
 
+def prepared_in(year: str) -> dt.date:
+    """A preparation date inside ILR year ``year``: 5 December (period R04)."""
+    return dt.date(int(year[:4]), 12, 5)
+
+
 def ilr_text(learners: list[dict[str, Any]], *, ukprn: int = UKPRN, year: str = "2024-25",
-             prepared: dt.date = dt.date(2024, 12, 5), namespace: bool = True, **kw: Any) -> str:
+             prepared: dt.date | None = None, namespace: bool = True, **kw: Any) -> str:
     """An ILR file as text (to edit before writing)."""
     buf = io.BytesIO()
-    write_ilr(buf, ukprn=ukprn, year=year, file_preparation_date=prepared, learners=learners,
+    write_ilr(buf, ukprn=ukprn, year=year, file_preparation_date=prepared or prepared_in(year), learners=learners,
               namespace=namespace, **kw)
     return buf.getvalue().decode("utf-8")
 
 
-def file_name(ukprn: int = UKPRN, year: str = "2024-25", prepared: dt.date = dt.date(2024, 12, 5),
-              serial: int = 1) -> str:
+def file_name(ukprn: int = UKPRN, year: str = "2024-25", prepared: dt.date | None = None, serial: int = 1) -> str:
+    """The standard ESFA file name."""
+    prepared = prepared or prepared_in(year)
     return f"ILR-{ukprn}-{year[2:4]}{year[5:7]}-{prepared:%Y%m%d}-090000-{serial:02d}.xml"
 
 
 def write_file(folder: Path, learners: list[dict[str, Any]], name: str | None = None, **kw: Any) -> Path:
     """Write an ILR file into ``folder`` (standard ESFA name unless ``name``); returns its path."""
-    path = folder / (name or file_name(kw.get("ukprn", UKPRN), kw.get("year", "2024-25"),
-                                       kw.get("prepared", dt.date(2024, 12, 5))))
+    path = folder / (name or file_name(kw.get("ukprn", UKPRN), kw.get("year", "2024-25"), kw.get("prepared"),
+                                       int(kw.get("serial_no", "01"))))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(ilr_text(learners, **kw), encoding="utf-8")
     return path
+
+
+def prefixed(text: str) -> str:
+    """The same file with every element in a prefixed namespace (``<ilr:Learner>``); same lines."""
+    text = re.sub(r"<(/?)([A-Za-z])", r"<\1ilr:\2", text)
+    return text.replace('<ilr:Message xmlns="', '<ilr:Message xmlns:ilr="')
 
 
 def line_of(text: str, needle: str, start: int = 1) -> int:

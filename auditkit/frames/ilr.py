@@ -318,11 +318,17 @@ SCHEMAS["returns"] = _schema("returns", list(RETURN_FIELDS), "One row per ILR fi
 SCHEMAS["source_files"] = _schema("source_files", list(SOURCE_FILE_FIELDS), "Header source files of each return.")
 SCHEMAS["problems"] = _schema("problems", list(PROBLEM_FIELDS), "Everything the reader could not read as expected.")
 
+_DECLARED_DTYPES: dict[str, dict[str, str]] = {
+    **{e.frame: {f.column: f.dtype for f in entity_columns(e)} for e in ENTITIES},
+    "returns": {f.column: f.dtype for f in RETURN_FIELDS},
+    "source_files": {f.column: f.dtype for f in SOURCE_FILE_FIELDS},
+    "problems": {f.column: f.dtype for f in PROBLEM_FIELDS},
+}
+
 
 def empty_frame(name: str) -> pd.DataFrame:
     """An empty frame with the declared columns and dtypes."""
-    schema = SCHEMAS[name]
-    return pd.DataFrame({c: pd.Series(dtype=col.dtype.type) for c, col in schema.columns.items()})
+    return pd.DataFrame({c: pd.Series(dtype=_DECLARED_DTYPES[name][c]) for c in SCHEMAS[name].columns})
 
 
 def personal_columns() -> dict[str, str]:

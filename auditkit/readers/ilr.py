@@ -219,6 +219,8 @@ class _FileReader:
                 if sub.spec.entity.xml == "LearnerEmploymentStatus":
                     emp_seq += 1
                     keys = row[:3] + [str(emp_seq)]
+                elif is_learner:  # the learner's own keys only: row[3] is PrevLearnRefNumber, not an AimSeqNumber
+                    keys = row[:3]
                 else:
                     keys = row[: len(sub.spec.entity.keys)]
                 self.record(child, sub, keys, row[2] if is_learner else lrn)
@@ -351,10 +353,16 @@ def _recover(reader: _FileReader, data: bytes) -> None:
     head = data[:head_end]
     ns_match = re.search(rb'<(?:[\w.-]+:)?Message\b[^>]*?xmlns="([^"]*)"', head)
     ns = ns_match.group(1).decode("utf-8", "replace") if ns_match else ""
+    root_tag = re.search(rb"<((?:[\w.-]+:)?Message)\b[^>]*>", head)
+    if root_tag:  # the file's own root start tag, so its namespace declarations apply to every learner
+        wrapper_open = re.sub(rb"\s+", b" ", root_tag.group(0))  # on one line: chunk line numbers stay right
+        wrapper_close = b"</" + root_tag.group(1) + b">"
+    else:
+        wrapper_open, wrapper_close = (f'<Message xmlns="{ns}">'.encode() if ns else b"<Message>"), b"</Message>"
     opts = _safe_parser_options()
     parser = etree.XMLParser(**opts)
     try:
-        root = etree.fromstring(head + (data[end:] if end_match else b"</Message>"), parser)
+        root = etree.fromstring(head + (data[end:] if end_match else wrapper_close), parser)
         _check_root(reader, root)
         for child in root:
             reader.top(child)
@@ -363,11 +371,6 @@ def _recover(reader: _FileReader, data: bytes) -> None:
             raise ILRFileError(f"not well-formed XML (line {exc.lineno}: {exc.msg})") from exc
         reader.namespace = ns
         reader.problem(exc.lineno, f"the header is not well-formed XML: {exc.msg}", entity="Header")
-    root_tag = re.search(rb"<((?:[\w.-]+:)?Message)\b[^>]*>", head)
-    if root_tag:  # the file's own root start tag, so its namespace declarations apply to every learner
-        wrapper_open, wrapper_close = root_tag.group(0), b"</" + root_tag.group(1) + b">"
-    else:
-        wrapper_open, wrapper_close = (f'<Message xmlns="{ns}">'.encode() if ns else b"<Message>"), b"</Message>"
     boundaries = [*starts, end]
     for begin, stop in zip(boundaries, boundaries[1:], strict=False):
         chunk = data[begin:stop]
@@ -497,7 +500,8 @@ def _typed_column(values: np.ndarray, kind: str) -> tuple[Any, np.ndarray]:
     elif kind == "date":
         typed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     else:
-        typed = pd.to_datetime(series, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+        typed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
+        typed = typed.astype("datetime64[ns]")
     return typed.array, present & typed.isna().to_numpy()
 
 
@@ -546,7 +550,7 @@ def _duplicate_problems(frames: dict[str, pd.DataFrame], problems: list[dict[str
         ("deliveries", ["return_id", "learn_ref_number", "aim_seq_number"], "AimSeqNumber"),
     ):
         df = frames[frame]
-        dup = df.duplicated(keys, keep="first") & df[keys[-1]].notna()
+        dup = df.duplicated(keys, keep="first") & df[keys[1:]].notna().all(axis=1)  # learners without a ref differ
         for row in df.loc[dup].itertuples(index=False):
             value = getattr(row, keys[-1])
             problems.append({
@@ -589,7 +593,9 @@ def _typed(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
         s = df[column] if column in df else pd.Series([None] * len(df))
         dtype = str(col.dtype)
         if dtype.startswith("datetime"):
-            s = pd.to_datetime(s, errors="coerce", format="ISO8601").astype("datetime64[ns]")
+            # utc=True: a header DateTime with an offset (...Z, +01:00) is read as naive UTC instead of failing
+            s = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
+            s = s.astype("datetime64[ns]")
         elif dtype == "Int64":
             s = pd.to_numeric(s, errors="coerce").astype("Int64")
         else:
@@ -630,7 +636,9 @@ class ILRData:
         keep = set(return_ids)
         frames = {}
         for name, df in self.frames.items():
-            if "return_id" in df.columns:
+            if name == "problems":  # file-level problems (no return) stay with every selection
+                frames[name] = df[df["return_id"].isin(keep) | df["return_id"].isna()].reset_index(drop=True)
+            elif "return_id" in df.columns:
                 frames[name] = df[df["return_id"].isin(keep)].reset_index(drop=True)
             else:
                 frames[name] = df
