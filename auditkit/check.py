@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.readers.contracts import Contracts, read_contracts
-from auditkit.readers.discover import CaseFiles, find_case
+from auditkit.readers.discover import CaseFiles, InputError, find_case
+from auditkit.readers.employers import read_employers
+from auditkit.readers.evidence import EvidenceData, read_evidence
 from auditkit.readers.ilr import ILRData, read_ilr
 from auditkit.rules import RuleContext, run_rules
 from auditkit.rules.context import WAVE_WINDOW
@@ -26,14 +28,23 @@ class CheckResult:
     contracts: Contracts | None
     context: RuleContext
     findings: pd.DataFrame
+    evidence: EvidenceData | None = None  # documents, their problems and the employer register, when given
 
 
 def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = None,
                postcodes: str | Path | None = None, rules: list[str] | None = None, all_returns: bool = False,
-               wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, progress: bool | None = None) -> CheckResult:
-    """Read the ILR returns (and contracts, found by convention or given) under ``paths`` and run the rules."""
+               wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, progress: bool | None = None,
+               evidence: str | Path | None = None, employers: str | Path | None = None) -> CheckResult:
+    """Read the ILR returns (and contracts, found by convention or given) under ``paths`` and run the rules.
+
+    Evidence (a manifest and/or a ``documents`` folder) and an employer register are found by convention in the
+    case folder, or given: ``evidence`` is a manifest file or a folder (holding a manifest and/or ``documents``,
+    else itself the document folder). When there is evidence, the EV_* checks run with the rules."""
     paths = list(paths)
-    case = find_case(paths, contracts=contracts)
+    manifest, documents = evidence_inputs(evidence) if evidence is not None else (None, None)
+    case = find_case(paths, contracts=contracts, manifest=manifest, documents=documents, employers=employers)
+    if evidence is not None:  # what --evidence names replaces the case folder's manifest and documents
+        case.manifest, case.documents = manifest, documents
     data = read_ilr(paths, progress=progress)
     contract_data = read_contracts(case.contracts) if case.contracts else None
     directory = None
@@ -41,9 +52,37 @@ def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = No
         from auditkit.reference import read_postcode_directory
 
         directory = read_postcode_directory(postcodes)
+    evidence_data = load_evidence(case, data)
     ctx = RuleContext(data, contract_data, all_returns=all_returns, wave_window=wave_window,
-                      postcode_directory=directory)
-    return CheckResult(case, data, contract_data, ctx, run_rules(ctx, rules))
+                      postcode_directory=directory, evidence=evidence_data)
+    return CheckResult(case, data, contract_data, ctx, run_rules(ctx, rules), evidence_data)
+
+
+def evidence_inputs(path: str | Path) -> tuple[Path | None, Path | None]:
+    """(manifest, document folder) named by ``--evidence``: a manifest file (with a ``documents`` folder beside it,
+    if any), or a folder holding a manifest and/or a ``documents`` folder, else itself a document folder."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder (given as --evidence)")
+    if path.is_file():
+        beside = path.parent / "documents"
+        return path, beside if beside.is_dir() else None
+    found = find_case([path])
+    if found.manifest is None and found.documents is None:
+        return None, path
+    return found.manifest, found.documents
+
+
+def load_evidence(case: CaseFiles, data: ILRData) -> EvidenceData | None:
+    """The case's evidence (manifest and/or documents, checked against the ILR learners) with its employer
+    register; None when the case has no manifest and no document folder."""
+    if case.manifest is None and case.documents is None:
+        return None
+    evidence = read_evidence(case.manifest, case.documents, learners=data.learners)
+    if case.employers is None:
+        return evidence
+    register = read_employers(case.employers)
+    return evidence.with_employers(register.employers, register.problems)
 
 
 def filter_severity(findings: pd.DataFrame, severity: str | None) -> pd.DataFrame:

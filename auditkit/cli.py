@@ -88,6 +88,11 @@ SEVERITY_CHOICE = click.Choice(["no-pay", "error", "warning"])
               help="Contracts file (default: contracts.toml found in the case folder).")
 @click.option("--postcodes", type=click.Path(exists=True, path_type=Path),
               help="ONS postcode directory CSV, for exact WMCA residency checks.")
+@click.option("--evidence", type=click.Path(exists=True, path_type=Path),
+              help="Evidence manifest (CSV/XLSX) or document folder (default: *manifest*.csv/xlsx and a documents "
+              "folder found in the case folder); runs the EV_* checks.")
+@click.option("--employers", type=click.Path(exists=True, path_type=Path),
+              help="Employer register CSV/XLSX (default: *employer*.csv/xlsx found in the case folder).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--severity", type=SEVERITY_CHOICE, help="Only findings at least this severe.")
 @click.option("--rule", "rule_ids", multiple=True, help="Only these rule ids (repeatable).")
@@ -97,14 +102,15 @@ SEVERITY_CHOICE = click.Choice(["no-pay", "error", "warning"])
 @click.option("--fail-on", type=SEVERITY_CHOICE, help="Exit with status 1 when findings this severe exist.")
 @click.option("--reveal", is_flag=True, help="Show personal data unmasked (a deliberate act).")
 def check(paths: tuple[Path, ...], contracts: Path | None, postcodes: Path | None, fmt: str, severity: str | None,
-          rule_ids: tuple[str, ...], all_returns: bool, out: Path | None, fail_on: str | None, reveal: bool) -> None:
+          rule_ids: tuple[str, ...], all_returns: bool, out: Path | None, fail_on: str | None, reveal: bool,
+          evidence: Path | None = None, employers: Path | None = None) -> None:
     """Check ILR returns against the WMCA Wave 5 rules and list the findings.
 
     Example: auditkit check samples --severity no-pay
     """
     try:
         result = check_case(paths, contracts=contracts, postcodes=postcodes, rules=list(rule_ids) or None,
-                            all_returns=all_returns)
+                            all_returns=all_returns, evidence=evidence, employers=employers)
     except (InputError, ValueError) as exc:
         raise _fail(exc) from exc
     if reveal:
@@ -116,6 +122,10 @@ def check(paths: tuple[Path, ...], contracts: Path | None, postcodes: Path | Non
         text = findings.to_json(orient="records", indent=2) + "\n"
     else:
         text = _findings_table(findings, summary_by_provider(findings, result.contracts), result)
+        text += _evidence_problems_text(result)
+    if fmt != "table" and result.evidence is not None and len(result.evidence.problems):
+        click.echo(f"{len(result.evidence.problems)} evidence problems (rows not read as expected); "
+                   "--format table lists them.", err=True)
     if out:
         out.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {len(findings)} findings to {out}", err=True)
@@ -123,6 +133,20 @@ def check(paths: tuple[Path, ...], contracts: Path | None, postcodes: Path | Non
         click.echo(text, nl=False)
     if fail_on and fails(result.findings, fail_on):
         raise SystemExit(1)
+
+
+def _evidence_problems_text(result: CheckResult) -> str:
+    """The evidence problems (bad manifest, register and folder rows) after the findings table."""
+    if result.evidence is None:
+        return ""
+    problems = result.evidence.problems
+    head = (f"Evidence: {len(result.evidence.evidence)} documents read; {len(problems)} problems"
+            + (" (file, row, reason):" if len(problems) else "."))
+    lines = ["", head]
+    for p in problems.itertuples(index=False):
+        row = f" row {p.row}" if not pd.isna(p.row) else ""
+        lines.append(f"  {p.check_id}: {p.file}{row}: {p.reason} ({p.outcome})")
+    return "\n".join(lines) + "\n"
 
 
 def _findings_table(findings: pd.DataFrame, summary: pd.DataFrame, result: CheckResult) -> str:
@@ -138,6 +162,235 @@ def _findings_table(findings: pd.DataFrame, summary: pd.DataFrame, result: Check
         shown = rows[["rule_id", "severity", "learn_ref_number", "aim_seq_number", "field", "value", "message"]]
         shown = shown.rename(columns={"learn_ref_number": "learner", "aim_seq_number": "aim"}).astype(object).fillna("")
         lines += [shown.to_string(index=False, max_colwidth=100), ""]
+    return "\n".join(lines)
+
+
+@main.command("milestones")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--contracts", type=click.Path(exists=True, path_type=Path),
+              help="Contracts file with the prices (default: contracts.toml found in the case folder).")
+@click.option("--summary", is_flag=True, help="One row per provider, bootcamp aim and milestone instead of one per "
+              "milestone.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write the output to this file instead of stdout.")
+@click.option("--reveal", is_flag=True, help="Show personal data unmasked (a deliberate act).")
+@click.option("--all-returns", is_flag=True, help="Every snapshot return, each as of its own preparation date, "
+              "not only the latest return of each provider and year.")
+def milestones_cmd(paths: tuple[Path, ...], contracts: Path | None, summary: bool, fmt: str, out: Path | None,
+                   reveal: bool, all_returns: bool) -> None:
+    """Milestone payments: what each bootcamp aim claimed and earned (M1, M2, M3) and the funding at risk.
+
+    Example: auditkit milestones samples --summary
+    """
+    from auditkit.milestones import funding_summary, milestones, to_csv
+
+    try:
+        result = check_case(paths, contracts=contracts, all_returns=all_returns)
+    except (InputError, ValueError) as exc:
+        raise _fail(exc) from exc
+    if reveal:
+        click.echo("Personal data is shown unmasked (--reveal).", err=True)
+    frame = mask_frame(milestones(result.context, result.findings), reveal=reveal)
+    rows = funding_summary(frame, by_return=all_returns) if summary else frame
+    what = "summary rows" if summary else "milestones"
+    if fmt == "csv":
+        text = to_csv(rows)
+    elif fmt == "json":
+        text = _dates_as_text(rows).to_json(orient="records", indent=2) + "\n"
+    else:
+        text = _milestones_table(frame, rows if summary else None, result)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {len(rows)} {what} to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d").astype(object).where(out[column].notna(), None)
+    return out
+
+
+def _money(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:,.2f}"  # type: ignore[arg-type, call-overload]
+
+
+def _milestones_table(frame: pd.DataFrame, summary: pd.DataFrame | None, result: CheckResult) -> str:
+    from auditkit.milestones import BLOCK_REASONS, provider_totals
+
+    ctx = result.context
+    scope = "every return" if ctx.data is result.data else "the latest return of each provider and year"
+    aims = len(frame) // 3
+    lines = [f"{len(frame)} milestones of {aims} bootcamp aims on {scope} ({len(ctx.returns)} returns).", ""]
+    if frame.empty:
+        return "\n".join([*lines, "No bootcamp aims."]) + "\n"
+    names = (result.contracts.contracts.set_index("ukprn")["provider"] if result.contracts is not None
+             else pd.Series(dtype="string"))
+    totals = provider_totals(frame)
+    totals.insert(1, "provider", totals["ukprn"].map(names).fillna("(no contract)"))
+    shown = totals.rename(columns={"amount_claimed": "claimed £", "amount_due": "earned £", "at_risk": "at risk £",
+                                   "not_yet_due": "of which not yet due £"})
+    for column in ("claimed £", "earned £", "at risk £", "of which not yet due £"):
+        shown[column] = shown[column].map(_money)
+    lines += ["Funding by provider (counts of milestones; pounds):", shown.to_string(index=False), ""]
+    if int(totals["unpriced"].sum()):
+        lines += [f"{int(totals['unpriced'].sum())} claimed milestones have no contract price (no contract, or an "
+                  "aim not allocated to the provider) and are left out of the pounds.", ""]
+    if summary is not None:
+        table = summary.copy()
+        for column in ("amount_claimed", "amount_due", "at_risk", "not_yet_due"):
+            table[column] = table[column].map(_money)
+        lines += ["By provider, bootcamp aim and milestone:", table.to_string(index=False), ""]
+        return "\n".join(lines)
+    risky = frame[frame["claimed"].astype(bool) & ~frame["earned"].astype(bool)]
+    lines.append(f"Claimed but not earned ({len(risky)}):")
+    for ukprn, rows in risky.groupby("ukprn", sort=True):
+        lines.append(f"Provider {ukprn}:")
+        table = rows[["learn_ref_number", "bootcamp_aim", "milestone", "milestone_date", "period", "at_risk",
+                      "blocked_by"]].rename(columns={"learn_ref_number": "learner", "bootcamp_aim": "aim",
+                                                     "milestone_date": "date", "at_risk": "at risk £"})
+        table["date"] = table["date"].dt.strftime("%Y-%m-%d")
+        table["at risk £"] = table["at risk £"].map(_money)
+        lines += [table.astype(object).fillna("").to_string(index=False), ""]
+    used = {r for text in risky["blocked_by"].dropna() for r in str(text).split(",") if r in BLOCK_REASONS}
+    if used:
+        lines.append("blocked_by: rule ids are findings (see auditkit check); the other reasons are:")
+        lines += [f"  {r}: {BLOCK_REASONS[r]}" for r in BLOCK_REASONS if r in used]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# -- auditkit kpis ---------------------------------------------------------------------------------------------
+
+@main.command("kpis")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--contracts", type=click.Path(exists=True, path_type=Path),
+              help="Contracts file (default: contracts.toml found in the case folder).")
+@click.option("--evidence", type=click.Path(exists=True, path_type=Path),
+              help="Evidence: a manifest (CSV or XLSX), or a folder holding a manifest and/or documents (default: "
+              "found in the case folder). Without evidence, the KPIs that need it are not evaluated.")
+@click.option("--employers", type=click.Path(exists=True, path_type=Path),
+              help="Employer register (default: an *employer* file found in the case folder).")
+@click.option("--trends", is_flag=True, help="The KPIs as of each snapshot return of each provider instead.")
+@click.option("--changes", is_flag=True, help="What each provider changed between consecutive returns instead.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write the output to this file instead of stdout.")
+@click.option("--reveal", is_flag=True, help="Show personal data unmasked in --changes (a deliberate act).")
+def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+             trends: bool, changes: bool, fmt: str, out: Path | None, reveal: bool) -> None:
+    """KPIs per provider and bootcamp aim, per month and cumulative, against their targets; or their trend
+    across returns (--trends); or the change history between returns (--changes).
+
+    CSV and JSON give one row per provider, bootcamp aim, KPI and month (with --trends: per snapshot return;
+    with --changes: per change). The table shows the latest figures.
+
+    Example: auditkit kpis samples --trends
+    """
+    from auditkit import kpis as kpi_module
+    from auditkit.changes import change_histories, mask_changes
+    from auditkit.trends import kpi_trends
+
+    if trends and changes:
+        raise click.UsageError("--trends and --changes cannot be combined: run the command once for each")
+    case = None
+    try:
+        if changes:
+            frame = mask_changes(change_histories(read_ilr(paths)), reveal=reveal)
+        elif trends:
+            whole = kpi_module.case_kpis(paths, contracts=contracts, evidence=evidence, employers=employers)
+            frame = kpi_trends(whole.data, whole.contracts, evidence=whole.context.evidence, employers=whole.employers)
+        else:
+            case = kpi_module.case_kpis(paths, contracts=contracts, evidence=evidence, employers=employers)
+            frame = case.result.values
+    except (InputError, ValueError) as exc:
+        raise _fail(exc) from exc
+    if reveal and changes:
+        click.echo("Personal data is shown unmasked (--reveal).", err=True)
+    if fmt == "csv":
+        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
+    elif fmt == "json":
+        text = frame.to_json(orient="records", indent=2, date_format="iso") + "\n"
+    elif trends:
+        text = _kpi_trends_table(frame)
+    elif changes:
+        text = _kpi_changes_table(frame)
+    else:
+        assert case is not None
+        text = _kpi_table(case.result, case.evidence is not None, case.employers is not None)
+    what = "trend rows" if trends else "changes" if changes else "KPI values"
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {len(frame)} {what} to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _kpi_shown(value: object, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    return f"{float(value) * 100:.1f}%" if unit == "ratio" else f"{float(value):g}"
+
+
+def _kpi_table(result: object, with_evidence: bool, with_employers: bool) -> str:
+    from auditkit.kpis import KPI_BY_ID
+
+    latest = result.latest()  # type: ignore[attr-defined]
+    lines = [f"KPIs of {latest['ukprn'].nunique()} providers (latest return of each provider and year; evidence "
+             f"{'loaded' if with_evidence else 'not loaded'}, employer register "
+             f"{'loaded' if with_employers else 'not loaded'}).", ""]
+    for note in result.notes:  # type: ignore[attr-defined]
+        lines.append(f"Note: {note}")
+    if result.notes:  # type: ignore[attr-defined]
+        lines.append("")
+    for ukprn, rows in latest.groupby("ukprn", sort=True):
+        as_of = rows["as_of"].dropna()
+        lines.append(f"Provider {ukprn}" + (f" (as of {as_of.iloc[0]:%Y-%m-%d}):" if len(as_of) else ":"))
+        shown = pd.DataFrame({
+            "aim": rows["bootcamp_aim"], "kpi": rows["kpi"],
+            "numerator": rows["cumulative_numerator"].astype(object).fillna("-"),
+            "denominator": rows["cumulative_denominator"].astype(object).fillna("-"),
+            "value": [_kpi_shown(v, KPI_BY_ID[k].unit) for v, k in zip(rows["cumulative_value"], rows["kpi"],
+                                                                          strict=True)],
+            "target": [("-" if pd.isna(t) else ("<= " if d == "at-most" else ">= ") + f"{t * 100:g}%")
+                       for t, d in zip(rows["target"], rows["direction"], strict=True)],
+            "status": rows["status"].astype(object).fillna("-")})
+        lines += [shown.to_string(index=False), ""]
+    return "\n".join(lines)
+
+
+def _kpi_trends_table(trends: pd.DataFrame) -> str:
+    from auditkit.kpis import KPI_BY_ID
+    from auditkit.trends import snapshot_label
+
+    if trends.empty:
+        return "No snapshot returns.\n"
+    lines = [f"KPIs as of each snapshot return ({trends['return_id'].nunique()} returns).", ""]
+    for ukprn, rows in trends.groupby("ukprn", sort=True):
+        rows = rows.assign(snapshot=snapshot_label(rows),
+                           shown=[_kpi_shown(v, KPI_BY_ID[k].unit) for v, k in zip(rows["value"], rows["kpi"],
+                                                                                    strict=True)])
+        order = list(dict.fromkeys(rows.sort_values(["as_of", "ilr_year", "period"])["snapshot"]))
+        table = rows.pivot_table(index=["bootcamp_aim", "kpi"], columns="snapshot", values="shown",
+                                 aggfunc="first", sort=False).reindex(columns=order).fillna("")
+        lines += [f"Provider {ukprn}:", table.to_string(), ""]
+    return "\n".join(lines)
+
+
+def _kpi_changes_table(changes: pd.DataFrame) -> str:
+    from auditkit.changes import summary as change_summary
+
+    if changes.empty:
+        return "No changes between consecutive returns.\n"
+    lines = [f"{len(changes)} changes between consecutive returns (personal values masked).", "",
+             change_summary(changes).to_string(index=False), ""]
+    for (ukprn, year, a, b), rows in changes.groupby(["ukprn", "ilr_year", "from_period", "to_period"], sort=True):
+        lines.append(f"Provider {ukprn}, {year} {a} -> {b}:")
+        shown = rows[["change", "learn_ref_number", "aim_seq_number", "learn_aim_ref", "field", "old", "new"]]
+        shown = shown.rename(columns={"learn_ref_number": "learner", "aim_seq_number": "aim"}).astype(object).fillna("")
+        lines += [shown.to_string(index=False, max_colwidth=60), ""]
     return "\n".join(lines)
 
 

@@ -47,6 +47,66 @@ def _other_frames() -> list[str]:
                   list(AIM_FIELDS))
     out += _table("findings", "What `auditkit check` gives: one row per problem a rule or check found.",
                   list(FINDING_FIELDS))
+    out += _evidence_frames()
+    out += _milestone_frames()
+    out += _kpi_frames()
+    return out
+
+
+def _evidence_frames() -> list[str]:
+    """Evidence documents, the problems found reading them, and the employer register."""
+    from auditkit.readers.employers import EMPLOYER_FIELDS
+    from auditkit.readers.evidence import EVIDENCE_FIELDS
+    from auditkit.readers.evidence import PROBLEM_FIELDS as EVIDENCE_PROBLEM_FIELDS
+
+    out = _table("evidence", "`auditkit.readers.evidence.read_evidence(manifest, documents)`: one row per evidence "
+                 "document, from a manifest (CSV or XLSX; the ILR element column names the manifest column, matched "
+                 "without regard to case, spaces or underscores; extra columns are kept after these) and/or a "
+                 "document folder `<ukprn>/<learn_ref_number>/<evidence_type>[__<yyyy-mm-dd>][__<anything>].<ext>`.",
+                 list(EVIDENCE_FIELDS))
+    out += _table("evidence_problems", "`read_evidence(...).problems` and `read_employers(...).problems`: one row "
+                  "per manifest, folder or register row that could not be read as expected.",
+                  list(EVIDENCE_PROBLEM_FIELDS))
+    out += _table("employers", "`auditkit.readers.employers.read_employers(path)`: the employer register (CSV or "
+                  "XLSX), one row per employer; the ILR element column names the register column.",
+                  list(EMPLOYER_FIELDS))
+    return out
+
+
+def _milestone_frames() -> list[str]:
+    """Milestones and their funding summary (``auditkit milestones``)."""
+    from auditkit.milestones import MILESTONE_FIELDS, SUMMARY_FIELDS
+
+    out = _table("milestones", "`auditkit.milestones.milestones(ctx, findings)` (`auditkit milestones`): one row "
+                 "per bootcamp aim and milestone (M1, M2, M3); the rules for claimed, earned and `blocked_by` are in "
+                 "the module's docstring.", list(MILESTONE_FIELDS))
+    out += _table("milestone_summary", "`auditkit.milestones.funding_summary(milestones)` (`auditkit milestones "
+                  "--summary`): one row per provider, bootcamp aim and milestone, pounds exact to the penny.",
+                  list(SUMMARY_FIELDS))
+    return out
+
+
+def _kpi_frames() -> list[str]:
+    """KPI values and members, KPI trends, change history (``auditkit kpis``)."""
+    from auditkit.changes import CHANGE_FIELDS
+    from auditkit.kpis import KPI_MEMBER_FIELDS, KPI_VALUE_FIELDS, KPIS
+    from auditkit.trends import TREND_FIELDS
+
+    out = _table("kpi_values", "`auditkit.kpis.kpis(...).values` (`auditkit kpis`): one row per provider, bootcamp "
+                 "aim (and `all`), KPI and calendar month; the KPIs are below (`auditkit.kpis` explains the months, "
+                 "cumulative values and statuses).", list(KPI_VALUE_FIELDS))
+    out += ["| kpi | month of | denominator | numerator | target | needs |", "|---|---|---|---|---|---|"]
+    for k in KPIS:
+        target = "" if k.target is None else f"{'at most' if k.direction == 'at-most' else 'at least'} {k.target:.0%}"
+        out.append(f"| `{k.id}` | {k.month} | {k.denominator or '(a count)'} | {k.numerator} | {target} | "
+                   f"{', '.join(k.needs)}{' (per provider only)' if k.per_provider_only else ''} |")
+    out.append("")
+    out += _table("kpi_members", "`auditkit.kpis.kpis(...).members`: the bootcamp aims (or employers) behind each KPI "
+                  "value, as numerator or denominator members.", list(KPI_MEMBER_FIELDS))
+    out += _table("kpi_trends", "`auditkit.trends.kpi_trends` (`auditkit kpis --trends`): the cumulative KPIs as of "
+                  "each snapshot return of each provider.", list(TREND_FIELDS))
+    out += _table("changes", "`auditkit.changes.change_history` (`auditkit kpis --changes`): one row per change a "
+                  "provider made between two returns.", list(CHANGE_FIELDS))
     return out
 
 

@@ -1,0 +1,230 @@
+"""The evidence of one learner's bootcamp, stage by stage: what is required, present, missing or suspect.
+
+:func:`evidence_view` walks a learner's bootcamp through the stages of :data:`STAGES` (eligibility, co-funding,
+delivery, completion, M2, M3, after) and says, for each, which documents the ILR facts require, which are
+present, which are missing and which are suspect (an EV_* check found a problem with them, or their file is
+missing or cannot be read), with the ILR facts the stage rests on. The notebooks render it; the logic is here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from auditkit.readers.evidence import STAGES
+from auditkit.rules.context import RuleContext, fmt_date
+from auditkit.rules.evidence import (
+    CLAIM_OF_STAGE,
+    CO_FUNDED,
+    CO_FUNDING,
+    COMPLETION,
+    ELIGIBILITY,
+    M2_EVIDENCE,
+    M3_EVIDENCE,
+    M3_MONTHS,
+    evidence_bootcamps,
+    evidence_claims,
+    evidence_documents,
+    evidence_issues,
+    evidence_of,
+)
+from auditkit.rules.milestone import norm_ref
+
+STAGE_TITLES = {"eligibility": "Eligibility", "co-funding": "Co-funding", "delivery": "Delivery",
+                "completion": "Completion", "M2": "Milestone 2", "M3": "Milestone 3", "after": "After the bootcamp"}
+#: Status of a stage: nothing required; all required documents present and none suspect; a required document
+#: missing (or, before Milestone 1 is reached, not yet due); documents present but suspect.
+STATUSES = ("not required", "complete", "missing", "not yet due", "suspect")
+STAGE_COLUMNS = ["stage", "title", "status", "required", "present", "missing", "suspect", "facts"]
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """One learner's bootcamp and its evidence.
+
+    ``stages``: one row per stage (:data:`STAGE_COLUMNS`): ``required`` (requirements, ``a or b`` when either
+    type serves), ``present`` (``type date`` of each document), ``missing`` (requirements no document meets),
+    ``suspect`` (``EV_... : message`` or a file problem, per document), ``status`` (:data:`STATUSES`) and
+    ``facts`` (ILR facts the stage rests on, label -> text). ``documents``: the bootcamp's documents with their
+    ``issues`` (ids of the checks that flag them). ``findings``: the learner's EV_* findings.
+    """
+
+    ukprn: int
+    learn_ref_number: str
+    uln: str | None
+    learn_aim_ref: str
+    learn_start_date: pd.Timestamp
+    learner_type: str
+    stages: pd.DataFrame
+    documents: pd.DataFrame
+    findings: pd.DataFrame
+
+
+def _bootcamp(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim_ref: str | None) -> pd.Series:
+    boot = evidence_bootcamps(ctx)
+    mine = boot[(boot["ukprn"] == int(ukprn)).fillna(False)
+                & (boot["learn_ref_number"] == learn_ref_number).fillna(False)]
+    if learn_aim_ref is not None:
+        mine = mine[(norm_ref(mine["learn_aim_ref"]) == learn_aim_ref.strip().upper()).fillna(False)]
+    if mine.empty:
+        aim = f" with bootcamp aim {learn_aim_ref}" if learn_aim_ref else ""
+        raise ValueError(f"no learner {ukprn}/{learn_ref_number}{aim} with a bootcamp aim in the returns in scope")
+    return mine.sort_values(["learn_start_date", "bc"], na_position="first").iloc[-1]
+
+
+def _requirements(bc: pd.Series, claimed: set[str]) -> dict[str, list[tuple[str, ...]]]:
+    """Stage -> requirements (each a tuple of the types that meet it), from the bootcamp's ILR facts."""
+    ltype = bc["learner_type"]
+    completed = _is(bc["comp_status"], 2) and _is(bc["outcome"], 1)
+    unsuccessful = _is(bc["comp_status"], 3) or (_is(bc["comp_status"], 2) and not _is(bc["outcome"], 1))
+    return {
+        "eligibility": [(t,) for t in ELIGIBILITY],
+        "co-funding": [(t,) for t in CO_FUNDING] if ltype == CO_FUNDED else [],
+        "delivery": [("attendance_record",)],
+        "completion": [(t,) for t in COMPLETION] if "M2" in claimed or completed else [],
+        "M2": [M2_EVIDENCE[ltype]] if "M2" in claimed else [],
+        "M3": [M3_EVIDENCE[ltype]] if "M3" in claimed else [],
+        "after": ([("destination_evidence",)] if pd.notna(bc["learn_act_end_date"]) else [])
+        + ([("referral_record",)] if unsuccessful else []),
+    }
+
+
+def _is(value: Any, code: int) -> bool:
+    return bool(pd.notna(value) and int(value) == code)
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "(none)"
+    if isinstance(value, pd.Timestamp):
+        return fmt_date(value)
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _psm(ctx: RuleContext, bc: pd.Series) -> list[str]:
+    p = ctx.all_psm
+    mine = p[(p["return_id"] == bc["return_id"]) & (p["ukprn"] == bc["ukprn"])
+             & (p["learn_ref_number"] == bc["learn_ref_number"]) & (p["aim_seq_number"] == bc["aim_seq_number"])]
+    return [str(t).strip() for t in mine.sort_values("occur")["text"].dropna()]
+
+
+def _ffi(ctx: RuleContext, bc: pd.Series) -> str:
+    f = ctx.all.delivery_fams
+    mine = f[(f["return_id"] == bc["return_id"]) & (f["learn_ref_number"] == bc["learn_ref_number"])
+             & (f["aim_seq_number"] == bc["aim_seq_number"]) & (f["learn_del_fam_type"] == "FFI")]
+    return ", ".join(str(c) for c in mine["learn_del_fam_code"].dropna()) or "(none)"
+
+
+def _employer(bc: pd.Series) -> str:
+    name, size = bc.get("employer_name"), bc.get("employer_size")
+    return "(none)" if pd.isna(name) else f"{name} ({_text(size)})"
+
+
+def _claims_text(claims: pd.DataFrame, milestone: str) -> str:
+    rows = claims[claims["milestone"] == milestone]
+    return "; ".join(f"aim {_text(a)} dated {fmt_date(d)}" for a, d in zip(rows["aim_seq_number"], rows["claim_date"],
+                                                                            strict=True)) or "(none)"
+
+
+def _facts(ctx: RuleContext, bc: pd.Series, claims: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Stage -> the ILR (and contract, register) facts it rests on."""
+    psm = _psm(ctx, bc)
+    end = bc["learn_act_end_date"]
+    limit = pd.Timestamp(end) + pd.DateOffset(months=M3_MONTHS) if pd.notna(end) else None
+    rate, price = bc.get("rate"), bc.get("price")
+    expected = f"£{rate * price / 100:,.2f}" if pd.notna(rate) and pd.notna(price) else "(not known)"
+    ending = {"CompStatus": _text(bc["comp_status"]), "Outcome": _text(bc["outcome"]),
+              "LearnActEndDate": _text(end)}
+    return {
+        "eligibility": {"LearnStartDate": _text(bc["learn_start_date"]), "learner type": bc["learner_type"],
+                        "EmpStat at start": _text(bc["emp_stat"])},
+        "co-funding": {"FFI": _ffi(ctx, bc), "contribution (PSM)": _text(bc.get("rate_text")),
+                       "EmpId at start": _text(bc["emp_id"]),
+                       "employer (register)": _employer(bc),
+                       "price (contract)": "(not known)" if pd.isna(price) else f"£{price:,.2f}",
+                       "expected contribution": expected},
+        "delivery": {"LearnStartDate": _text(bc["learn_start_date"]),
+                     "LearnPlanEndDate": _text(bc["learn_plan_end_date"]),
+                     "Milestone 1 date": _text(bc["m1_date"]), "Milestone 1 reached": "yes" if bc["m1_due"] else "no"},
+        "completion": ending,
+        "M2": {"M2 aims": _claims_text(claims, "M2"), "learner type": bc["learner_type"]},
+        "M3": {"M3 aims": _claims_text(claims, "M3"), "LearnActEndDate": _text(end),
+               "6-month limit": _text(limit)},
+        "after": {**ending, "destination (PSM)": ", ".join(t for t in psm if t.upper().startswith("WMCA"))
+                  or "(none)"},
+    }
+
+
+def _document_issues(docs: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """``docs`` with ``issues`` (check ids flagging each document) and ``problems`` (their messages, and the
+    file's status when it is not present)."""
+    flagged = issues.dropna(subset=["doc"])
+    ids = flagged.groupby("doc")["check_id"].agg(lambda s: sorted(set(s)))
+    texts = flagged.assign(_t=flagged["check_id"] + ": " + flagged["message"].astype(str))
+    texts = texts.groupby("doc")["_t"].agg(list)
+    file_problem = [[f"file {s}: {f}"] if isinstance(s, str) and s != "present" else []
+                    for s, f in zip(docs["file_status"], docs["file"], strict=True)]
+    return docs.assign(
+        issues=[ids.get(d, []) for d in docs["doc"]],
+        problems=[texts.get(d, []) + fp for d, fp in zip(docs["doc"], file_problem, strict=True)],
+    )
+
+
+def _stage_row(stage: str, required: list[tuple[str, ...]], docs: pd.DataFrame, stage_issues: pd.DataFrame,
+               facts: dict[str, str], due: bool) -> dict[str, Any]:
+    types = set(docs["evidence_type"])
+    missing = [" or ".join(r) for r in required if not types.intersection(r)]
+    present = [f"{t} {fmt_date(d)}" for t, d in zip(docs["evidence_type"], docs["document_date"], strict=True)]
+    suspect = [p for ps in docs["problems"] for p in ps]
+    loose = stage_issues[stage_issues["doc"].isna() & (stage_issues["check_id"] != "EV_MISSING_01")]
+    suspect += [f"{c}: {m}" for c, m in zip(loose["check_id"], loose["message"], strict=True)]
+    if missing:
+        status = "missing" if due else "not yet due"
+    elif suspect:
+        status = "suspect"
+    else:
+        status = "complete" if required else "not required"
+    return {"stage": stage, "title": STAGE_TITLES[stage], "status": status, "required": [" or ".join(r) for r in
+            required], "present": present, "missing": missing, "suspect": list(dict.fromkeys(suspect)),
+            "facts": facts}
+
+
+def evidence_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim_ref: str | None = None
+                  ) -> EvidenceView:
+    """The evidence of one learner's bootcamp (the latest they started, or the one with ``learn_aim_ref``),
+    stage by stage. ``ctx`` is the context of a check (``check_case(...).context``); without evidence attached
+    every required document shows as missing."""
+    bc = _bootcamp(ctx, ukprn, learn_ref_number, learn_aim_ref)
+    claims = evidence_claims(ctx)
+    claims = claims[claims["bc"] == bc["bc"]].sort_values("claim_date")
+    docs = evidence_documents(ctx)
+    docs = docs[(docs["bc"] == bc["bc"]).fillna(False)] if len(docs) else docs
+    issues = evidence_issues(ctx)
+    issues = issues[(issues["bc"] == bc["bc"]).fillna(False)] if len(issues) else issues
+    docs = _document_issues(docs, issues) if len(docs) else docs.assign(issues=[], problems=[])
+    order = {s: i for i, s in enumerate(STAGES)}
+    docs = docs.sort_values(["stage", "document_date", "doc"], key=lambda s: s.map(order) if s.name == "stage" else s,
+                            kind="stable")
+    required = _requirements(bc, set(claims["milestone"]))
+    facts = _facts(ctx, bc, claims)
+    rows = [_stage_row(stage, required[stage], docs[docs["stage"] == stage],
+                       issues[issues["stage"] == stage] if len(issues) else issues, facts[stage],
+                       due=CLAIM_OF_STAGE.get(stage) != "M1" or bool(bc["m1_due"]))
+            for stage in STAGES]
+    return EvidenceView(int(bc["ukprn"]), str(bc["learn_ref_number"]), None if pd.isna(bc["uln"]) else str(bc["uln"]),
+                        str(bc["learn_aim_ref"]), bc["learn_start_date"], str(bc["learner_type"]),
+                        pd.DataFrame(rows, columns=STAGE_COLUMNS), docs.reset_index(drop=True),
+                        _learner_findings(ctx, int(bc["ukprn"]), str(bc["learn_ref_number"])))
+
+
+def _learner_findings(ctx: RuleContext, ukprn: int, learn_ref_number: str) -> pd.DataFrame:
+    from auditkit.rules import all_rules, run_rules
+    from auditkit.rules.findings import empty_findings
+
+    if evidence_of(ctx) is None:
+        return empty_findings()
+    found = run_rules(ctx, [r.id for r in all_rules() if r.family == "evidence"])
+    mine = (found["ukprn"] == ukprn).fillna(False) & (found["learn_ref_number"] == learn_ref_number).fillna(False)
+    return found[mine].reset_index(drop=True)

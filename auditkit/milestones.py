@@ -1,0 +1,712 @@
+"""Milestone payments and funding at risk: what each bootcamp aim has claimed and earned (``auditkit milestones``).
+
+The WMCA pays a bootcamp's contract price P at three milestones: M1 commencement (40%), M2 completion and
+interview (30%) and M3 outcome (30%), each reduced by the employer contribution recorded on the bootcamp aim
+(PSM ``Contribution 10`` or ``Contribution 30``): a milestone is worth share x P x (1 - contribution).
+:func:`milestones` gives one row per bootcamp aim and milestone (every bootcamp aim has an M1, M2 and M3 row),
+saying whether it is claimed, whether it is earned and, when not, what blocks it; :func:`funding_summary` adds
+it up per provider, bootcamp aim and milestone. Claimed minus earned, in pounds, is the funding at risk.
+
+**Scope.** The bootcamp aims of the returns in scope (the latest return of each provider and ILR year). A
+bootcamp recorded in both ILR years (same UKPRN, aim, start date and ULN, or LearnRefNumber when the ULN is
+missing or temporary) is one aim, taken from its latest return. With every snapshot in scope
+(``--all-returns``) each return's bootcamp aims are rows of their own, evaluated as of that return.
+
+**Claimed.** M1: the bootcamp aim is recorded. M2 / M3: an M2 (``Z0010211``) / M3 (``Z0010212``) aim names the
+bootcamp aim in its PSM fields (:func:`auditkit.rules.milestone.link_milestones`: also from the other ILR
+year's return, by LearnRefNumber or ULN). An M2/M3 aim that names no bootcamp aim of its learner (W5_M2_02,
+W5_M3_02) is still a claim: it is counted against the learner's bootcamp aim (same return first, the bootcamp
+started on or before the milestone date, the nearest start) when that bootcamp has no M2/M3 naming it, so
+that the money shows as at risk; it is never earned. When several aims claim the same milestone of a bootcamp
+(a duplicate M2), the row shows one of them: an earned one if any, else the one naming the bootcamp, then the
+earliest; the duplicates add no money to the row.
+
+**Earned** (days count from LearnStartDate, which is day 0; dates compare as calendar dates):
+
+- **M1** when (a) no no-pay finding blocks it (below), (b) the bootcamp's return was prepared on or after
+  LearnStartDate + 14 days, (c) the learner had not left before day 14 (no LearnActEndDate before
+  LearnStartDate + 14 days; leaving on day 14 itself is fine), and (d) CompStatus is not 6.
+- **M2** when a claim (a) is not blocked by a no-pay finding, (b) names the bootcamp aim, which (c) is
+  completed and achieved (CompStatus 2, Outcome 1) and (d) ran at least 80% of its planned days:
+  5 x (LearnActEndDate - LearnStartDate) >= 4 x (LearnPlanEndDate - LearnStartDate), all three dates present.
+  M1 need not be earned (the guidance sets no such condition), but the no-pay findings on the bootcamp aim
+  that stop the whole bootcamp being paid also stop M2 and M3.
+- **M3** when a claim (a) is not blocked by a no-pay finding, (b) names the bootcamp aim, which (c) is
+  completed and achieved, (d) an M2 naming the same bootcamp exists for the learner (in any loaded return,
+  either ILR year: claimed is enough, as in W5_M3_03 and the guidance's "has previously returned"), and (e)
+  the M3 date is no later than the bootcamp's LearnActEndDate plus 6 calendar months (a bootcamp ending
+  2024-08-31 allows an M3 up to 2025-02-28).
+
+**No-pay findings that block a milestone** (severity ``no-pay``; errors and warnings never block), matched to
+the return they were found in:
+
+- on the learner (no aim: W5_ULN_01, W5_DOB_01, W5_UKPRN_01, W5_EMP_01, W5_EMP_02) in a return holding the
+  bootcamp aim, or, for M2/M3, the claiming aim: all three milestones;
+- on the bootcamp aim (W5_AIM_01, W5_DAM_01, W5_RES_01, W5_DATE_01, W5_DATE_03, W5_FFI_01 to 03, W5_COMP_01,
+  W5_COMP_03, W5_DOB_02): all three milestones ("the bootcamp will not be paid"), except W5_M1_01 (a second
+  Milestone 1 for the ULN), which blocks M1 only;
+- on the M2/M3 aim itself (W5_M2_*, W5_M3_*, or any other no-pay rule naming it): that milestone.
+
+An unclaimed M2/M3 lists the learner and bootcamp findings that would block it if claimed. Evidence checks
+(``EV_*``, even no-pay ones such as EV_MISSING_01) do not block: they judge the documents behind a claim, which
+the auditor reviews separately, and an evidence pack may cover only a sample of learners; the milestone frame
+says what the ILR earns.
+
+**blocked_by** holds those finding ids (sorted), then pseudo-reasons for conditions that are not themselves a
+finding, in lower-case words (:data:`BLOCK_REASONS`); a pseudo-reason is left out when the finding of the rule
+that checks the same condition is listed (:data:`COVERED_BY`), so one cause gives one reason. A claimed
+milestone is earned exactly when its ``blocked_by`` is empty.
+
+**Money** is computed in integer pence: the price in pence, times the share and (1 - contribution) as whole
+percentages, rounded half up to the penny once per milestone; pounds are pence / 100. :func:`funding_summary`
+adds pence, so its totals are exact to the penny. A provider without a contract, or an aim not allocated to the
+provider, has no price: its amounts are NA (counted as ``unpriced`` in the summary, and left out of its sums).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from auditkit.frames.ilr import DTYPES, Field
+from auditkit.learner_types import LEARNER_TYPES, learner_types
+from auditkit.readers.periods import ilr_year_of, year_start
+from auditkit.rules.context import AIM_KEYS, RuleContext
+from auditkit.rules.milestone import link_milestones, m2_found, norm_ref, usable_uln
+
+MILESTONES: tuple[str, ...] = ("M1", "M2", "M3")
+#: Share of the price paid at each milestone, in whole percent.
+SHARE_PERCENT: dict[str, int] = {"M1": 40, "M2": 30, "M3": 30}
+#: The PSM texts that record an employer contribution, and the contribution in whole percent (exact text,
+#: as the funder's payment script reads it; near misses are W5_FFI_04 and count as no contribution).
+CONTRIBUTION_PERCENT: dict[str, int] = {"Contribution 10": 10, "Contribution 30": 30}
+#: Days after LearnStartDate at which Milestone 1 is due.
+M1_DAYS = 14
+#: Months after the bootcamp's LearnActEndDate within which an M3 may be dated.
+M3_MONTHS = 6
+
+NO_START_DATE = "no-start-date"
+NOT_YET_14_DAYS = "not-yet-14-days"
+LEFT_BEFORE_DAY_14 = "left-before-day-14"
+TEMPORARILY_WITHDRAWN = "temporarily-withdrawn"
+NAMES_NO_BOOTCAMP = "names-no-bootcamp"
+NO_MILESTONE_DATE = "no-milestone-date"
+BOOTCAMP_NOT_COMPLETED = "bootcamp-not-completed"
+UNDER_80_PERCENT = "under-80-percent"
+NO_M2 = "no-m2"
+AFTER_6_MONTHS = "after-6-months"
+
+#: The pseudo-reasons of ``blocked_by`` (conditions that are not themselves a finding), in the order listed.
+BLOCK_REASONS: dict[str, str] = {
+    NO_START_DATE: "M1: the bootcamp aim has no LearnStartDate, so Milestone 1 has no date.",
+    NOT_YET_14_DAYS: "M1: the return was prepared less than 14 days after LearnStartDate (not due yet).",
+    LEFT_BEFORE_DAY_14: "M1: LearnActEndDate is before LearnStartDate + 14 days (the learner left before day 14).",
+    TEMPORARILY_WITHDRAWN: "M1: CompStatus 6 (temporarily withdrawn); the rule is W5_COMP_01.",
+    NAMES_NO_BOOTCAMP: "M2/M3: the claiming aim's PSM fields name no bootcamp aim of the learner (W5_M2_02 / "
+                       "W5_M3_02); counted against this bootcamp, never earned.",
+    NO_MILESTONE_DATE: "M2/M3: the claiming aim has no LearnStartDate (W5_M2_01 / W5_M3_01).",
+    BOOTCAMP_NOT_COMPLETED: "M2/M3: the bootcamp aim is not completed (CompStatus 2) and achieved (Outcome 1) "
+                            "(W5_M2_03 / W5_M3_05).",
+    UNDER_80_PERCENT: "M2: less than 80% of the bootcamp's planned days completed, or a date needed to show it "
+                      "is missing (W5_M2_04).",
+    NO_M2: "M3: no M2 aim naming the bootcamp for the learner in any loaded return (W5_M3_03).",
+    AFTER_6_MONTHS: "M3: dated more than 6 calendar months after the bootcamp's LearnActEndDate, or the bootcamp "
+                    "has no LearnActEndDate (W5_M3_04).",
+}
+#: For each pseudo-reason and milestone, the rule that checks the same condition: when its finding is listed
+#: in ``blocked_by``, the pseudo-reason is left out.
+COVERED_BY: dict[str, dict[str, str]] = {
+    TEMPORARILY_WITHDRAWN: {"M1": "W5_COMP_01"},
+    NAMES_NO_BOOTCAMP: {"M2": "W5_M2_02", "M3": "W5_M3_02"},
+    NO_MILESTONE_DATE: {"M2": "W5_M2_01", "M3": "W5_M3_01"},
+    BOOTCAMP_NOT_COMPLETED: {"M2": "W5_M2_03", "M3": "W5_M3_05"},
+    UNDER_80_PERCENT: {"M2": "W5_M2_04"},
+    NO_M2: {"M3": "W5_M3_03"},
+    AFTER_6_MONTHS: {"M3": "W5_M3_04"},
+}
+#: The no-pay rule that blocks Milestone 1 only (not the bootcamp's M2 and M3).
+M1_ONLY_RULES: frozenset[str] = frozenset({"W5_M1_01"})
+NO_PAY = "no-pay"
+#: Evidence checks (EV_*) judge the documents behind a claim, not the claim: they never block a milestone here.
+EVIDENCE_PREFIX = "EV_"
+
+
+@dataclass(frozen=True)
+class MoneyField(Field):
+    """A column of the milestone frames; adds the ``bool`` kind (pandas ``boolean``) to the frame fields."""
+
+    @property
+    def dtype(self) -> str:
+        return "boolean" if self.kind == "bool" else DTYPES[self.kind]
+
+
+F = MoneyField
+#: Columns of the milestone frame: product.md's columns first, then the facts they come from.
+MILESTONE_FIELDS: tuple[MoneyField, ...] = (
+    F("ukprn", "", "int", "Provider of the bootcamp aim."),
+    F("learn_ref_number", "", "str", "Learner's reference at the provider (of the bootcamp aim's return)."),
+    F("uln", "", "str", "Learner's ULN as recorded."),
+    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
+    F("learner_type", "", "str", "independent, co-funded or self-employed (auditkit.learner_types)."),
+    F("milestone", "", "str", "M1 (commencement, 40%), M2 (completion and interview, 30%) or M3 (outcome, 30%)."),
+    F("claimed", "", "bool", "M1: the bootcamp aim is recorded; M2/M3: an M2/M3 aim claims it (see the module)."),
+    F("earned", "", "bool", "The milestone's conditions are met and no no-pay finding blocks it."),
+    F("milestone_date", "", "date", "M1: LearnStartDate + 14 days; M2/M3: the claiming aim's LearnStartDate; "
+      "NaT when not claimed."),
+    F("period", "", "str", "Collection period (R01-R12) of the ILR year the milestone date falls in."),
+    F("amount_due", "", "decimal", "What is earned, in pounds: share x price x (1 - contribution) when earned, "
+      "else 0 (NA when the price is unknown)."),
+    F("blocked_by", "", "str", "Comma-separated ids of the no-pay findings that block it, then pseudo-reasons "
+      "(not-yet-14-days, ...); empty when none."),
+    F("ilr_year", "", "str", "ILR year of period (the year the milestone date falls in)."),
+    F("return_id", "", "str", "Return of the bootcamp aim."),
+    F("aim_seq_number", "", "int", "AimSeqNumber of the bootcamp aim."),
+    F("milestone_aim_seq", "", "int", "AimSeqNumber of the claiming M2/M3 aim (NA for M1 and when not claimed)."),
+    F("milestone_return_id", "", "str", "Return of the claiming M2/M3 aim (NA for M1 and when not claimed)."),
+    F("learn_start_date", "", "date", "Bootcamp LearnStartDate."),
+    F("learn_plan_end_date", "", "date", "Bootcamp LearnPlanEndDate."),
+    F("learn_act_end_date", "", "date", "Bootcamp LearnActEndDate."),
+    F("comp_status", "", "int", "Bootcamp CompStatus."),
+    F("outcome", "", "int", "Bootcamp Outcome."),
+    F("price", "", "decimal", "Contract price of the bootcamp aim for this provider, in pounds (NA when unknown)."),
+    F("contribution", "", "decimal", "Employer contribution recorded on the bootcamp aim: 0, 0.1 or 0.3."),
+    F("share", "", "decimal", "Share of the price paid at this milestone: 0.4, 0.3 or 0.3."),
+    F("amount_claimed", "", "decimal", "share x price x (1 - contribution) when claimed, else 0, in pounds."),
+    F("at_risk", "", "decimal", "amount_claimed - amount_due, in pounds."),
+)
+MILESTONE_COLUMNS: list[str] = [f.column for f in MILESTONE_FIELDS]
+#: Columns of :func:`funding_summary` (``return_id`` only with ``by_return=True``).
+SUMMARY_FIELDS: tuple[MoneyField, ...] = (
+    F("ukprn", "", "int", "Provider."),
+    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
+    F("milestone", "", "str", "M1, M2 or M3."),
+    F("aims", "", "int", "Bootcamp aims (rows of the milestone frame)."),
+    F("claimed", "", "int", "Milestones claimed."),
+    F("earned", "", "int", "Milestones earned."),
+    F("unpriced", "", "int", "Claimed milestones without a contract price (left out of the amounts)."),
+    F("amount_claimed", "", "decimal", "Pounds claimed, exact to the penny."),
+    F("amount_due", "", "decimal", "Pounds earned."),
+    F("at_risk", "", "decimal", "Pounds claimed but not earned (amount_claimed - amount_due)."),
+    F("not_yet_due", "", "decimal", "The part of at_risk that is only not due yet (M1 blocked by nothing but "
+      "not-yet-14-days)."),
+)
+SUMMARY_COLUMNS: list[str] = [f.column for f in SUMMARY_FIELDS]
+
+_MONEY = ("amount_due", "price", "amount_claimed", "at_risk")
+_CHECKS: dict[str, list[pa.Check]] = {
+    "milestone": [pa.Check.isin(MILESTONES)],
+    "learner_type": [pa.Check.isin(LEARNER_TYPES)],
+    "period": [pa.Check.str_matches(r"^R(0[1-9]|1[0-4])$")],
+    "share": [pa.Check.isin([0.4, 0.3])],
+    "contribution": [pa.Check.isin([0.0, 0.1, 0.3])],
+    **{c: [pa.Check.ge(0)] for c in _MONEY},
+}
+_NOT_NULL = {"ukprn", "learn_ref_number", "bootcamp_aim", "learner_type", "milestone", "claimed", "earned",
+             "blocked_by", "return_id", "aim_seq_number", "contribution", "share"}
+
+
+def _schema(name: str, fields: tuple[MoneyField, ...], description: str,
+            checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {f.column: pa.Column(f.dtype, checks=_CHECKS.get(f.column), nullable=f.column not in _NOT_NULL,
+                             description=f.description) for f in fields},
+        name=name, description=description, strict=True, ordered=True, coerce=False, checks=checks,
+    )
+
+
+def _frame_checks() -> list[pa.Check]:
+    def claimed_amounts(df: pd.DataFrame) -> pd.Series:
+        unclaimed = ~df["claimed"].astype(bool)
+        return ~unclaimed | (df["amount_claimed"].fillna(0) == 0)
+
+    def earned_reasons(df: pd.DataFrame) -> pd.Series:
+        earned = df["earned"].astype(bool)
+        return ~earned | (df["claimed"].astype(bool) & (df["blocked_by"] == ""))
+
+    def risk(df: pd.DataFrame) -> pd.Series:
+        diff = (_pence(df["amount_claimed"]) - _pence(df["amount_due"])) == _pence(df["at_risk"])
+        return diff.fillna(df["price"].isna()).astype(bool)
+
+    return [pa.Check(claimed_amounts, error="amount_claimed is 0 when not claimed"),
+            pa.Check(earned_reasons, error="earned milestones are claimed and blocked by nothing"),
+            pa.Check(risk, error="at_risk = amount_claimed - amount_due, to the penny")]
+
+
+MILESTONES_SCHEMA = _schema("milestones", MILESTONE_FIELDS,
+                            "One row per bootcamp aim and milestone (M1, M2, M3): claimed, earned and the money.",
+                            _frame_checks())
+SUMMARY_SCHEMA = _schema("milestone_summary", SUMMARY_FIELDS,
+                         "Funding claimed, due and at risk per provider, bootcamp aim and milestone.")
+
+
+def _day(values: pd.Series) -> pd.Series:
+    """Dates as calendar days (midnight)."""
+    return pd.to_datetime(values).dt.normalize()
+
+
+# -- money ---------------------------------------------------------------------------------------------------
+
+def price_pence(price: Any) -> int | None:
+    """A price in pounds as whole pence (half a penny rounds up); None when missing."""
+    if price is None or pd.isna(price):
+        return None
+    pounds = Decimal(str(price)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return int(pounds * 100)
+
+
+def milestone_pence(price: Any, share_percent: int, contribution_percent: int) -> int | None:
+    """share x price x (1 - contribution), in whole pence, rounded half up: integer arithmetic throughout.
+
+    >>> milestone_pence(3000, 30, 30)  # 0.3 x 3000 x 0.7 = 630.00
+    63000
+    >>> milestone_pence(3333.33, 40, 0)  # 0.4 x 3333.33 = 1333.332 -> 1333.33
+    133333
+    """
+    pence = price_pence(price)
+    if pence is None:
+        return None
+    numerator = pence * share_percent * (100 - contribution_percent)  # pence x 10,000
+    return (numerator + 5_000) // 10_000
+
+
+def _pence(pounds: pd.Series) -> pd.Series:
+    """Pounds (rounded to the penny) as Int64 pence; NA stays NA."""
+    values = pd.to_numeric(pounds, errors="coerce").astype("Float64")
+    return (values * 100).round().astype("Int64")
+
+
+def _pounds(pence: pd.Series) -> pd.Series:
+    return (pence.astype("Int64").astype("Float64") / 100).astype("Float64")
+
+
+# -- periods ---------------------------------------------------------------------------------------------------
+
+def milestone_period(day: Any) -> tuple[str | None, str | None]:
+    """(ILR year, collection period R01-R12) a date falls in: August is R01 of the year starting that August.
+
+    >>> milestone_period("2024-08-03")
+    ('2024-25', 'R01')
+    >>> milestone_period("2024-07-31")
+    ('2023-24', 'R12')
+    """
+    if day is None or pd.isna(day):
+        return None, None
+    day = pd.Timestamp(day).date()
+    year = ilr_year_of(day)
+    start = year_start(year)
+    number = (day.year - start.year) * 12 + day.month - start.month + 1
+    return year, f"R{number:02d}"
+
+
+# -- co-funding ----------------------------------------------------------------------------------------------
+
+def contribution_rate(ctx: RuleContext, aims: pd.DataFrame | None = None) -> pd.Series:
+    """The employer contribution recorded on each row of ``aims`` (default: the bootcamp aims in scope): 0.1
+    when a PSM field reads exactly ``Contribution 10``, 0.3 for ``Contribution 30``, else 0. Both recorded:
+    0.3 (the funder pays the lower amount). Looks in every loaded return (``aims`` keep their return)."""
+    aims = ctx.bootcamps if aims is None else aims
+    return (_contribution_percent(ctx, aims) / 100).astype("Float64")
+
+
+def _contribution_percent(ctx: RuleContext, aims: pd.DataFrame) -> pd.Series:
+    texts = ctx.psm_texts(aims, everywhere=True)
+    values = [max((CONTRIBUTION_PERCENT.get(t.strip(), 0) for t in ts if isinstance(t, str)), default=0)
+              for ts in texts]
+    return pd.Series(values, index=aims.index, dtype="Int64")
+
+
+# -- findings that block ---------------------------------------------------------------------------------------
+
+class _Blocks:
+    """The no-pay findings, indexed by the return, learner and aim they were found on."""
+
+    def __init__(self, ctx: RuleContext, findings: pd.DataFrame | None) -> None:
+        self.learner: dict[tuple, set[str]] = {}
+        self.aim: dict[tuple, set[str]] = {}
+        if findings is None or findings.empty:
+            return
+        rule_ids = findings["rule_id"].astype("string")
+        f = findings[((findings["severity"] == NO_PAY) & ~rule_ids.str.startswith(EVIDENCE_PREFIX)).fillna(False)
+                     .astype(bool) & findings["learn_ref_number"].notna()]
+        if f.empty:
+            return
+        returns = ctx.all.returns.drop_duplicates("path")
+        by_path = dict(zip(returns["path"].astype(str), returns["return_id"], strict=True))
+        source = f["source"].astype("string").str.replace(r":\d+$", "", regex=True)
+        in_scope = ctx.learners[["return_id", "ukprn", "learn_ref_number"]]
+        fallback = in_scope.groupby(["ukprn", "learn_ref_number"])["return_id"].agg(list).to_dict()
+        for src, ukprn, lrn, seq, rule_id in zip(source, f["ukprn"], f["learn_ref_number"], f["aim_seq_number"],
+                                                 f["rule_id"], strict=True):
+            rid = by_path.get(str(src)) if not pd.isna(src) else None
+            # a finding whose source names no loaded return blocks the learner in every return in scope
+            rids = [rid] if rid is not None else fallback.get((ukprn, lrn), [])
+            for r in rids:
+                if pd.isna(seq):
+                    self.learner.setdefault((r, int(ukprn), str(lrn)), set()).add(str(rule_id))
+                else:
+                    self.aim.setdefault((r, int(ukprn), str(lrn), int(seq)), set()).add(str(rule_id))
+
+    def on_learner(self, return_id: Any, ukprn: Any, lrn: Any) -> set[str]:
+        return self.learner.get((return_id, _int(ukprn), str(lrn)), set())
+
+    def on_aim(self, return_id: Any, ukprn: Any, lrn: Any, seq: Any) -> set[str]:
+        if seq is None or pd.isna(seq):
+            return set()
+        return self.aim.get((return_id, _int(ukprn), str(lrn), int(seq)), set())
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _blocked_by(ids: set[str], reasons: list[str], milestone: str) -> str:
+    """Finding ids (sorted), then the pseudo-reasons not covered by a listed finding."""
+    kept = [r for r in reasons if COVERED_BY.get(r, {}).get(milestone) not in ids]
+    return ",".join([*sorted(ids), *kept])
+
+
+# -- bootcamp aims ---------------------------------------------------------------------------------------------
+
+def _person(frame: pd.DataFrame, uln: str = "uln", lrn: str = "learn_ref_number") -> pd.Series:
+    """Who a bootcamp aim is for, across years: the ULN when usable, else the LearnRefNumber."""
+    usable = usable_uln(frame[uln])
+    return pd.Series(np.where(usable, "uln:" + frame[uln].astype("string").str.strip().fillna(""),
+                              "lrn:" + frame[lrn].astype("string").fillna("")), index=frame.index)
+
+
+_KEY = ["ukprn", "_ref", "_start", "_person"]
+
+
+def _bootcamp_rows(ctx: RuleContext) -> tuple[pd.DataFrame, dict[int, list[tuple]]]:
+    """The bootcamp aims the frame has rows for, and for each (by ``_row``) the aim keys of every in-scope copy
+    of it (the same bootcamp recorded in both ILR years)."""
+    b = ctx.bootcamps
+    b = b.assign(_ref=norm_ref(b["learn_aim_ref"]), _start=_day(b["learn_start_date"]), _person=_person(b))
+    b = b.sort_values(["file_preparation_date", "return_id", "ukprn", "learn_ref_number", "aim_seq_number"],
+                      kind="stable", na_position="first")
+    snapshots = ctx.returns.duplicated(["ukprn", "ilr_year"]).any()
+    group = b.groupby(_KEY, dropna=False, sort=False).ngroup()
+    copies_by_group: dict[int, list[tuple]] = {}
+    for g, keys in zip(group, b[AIM_KEYS].itertuples(index=False, name=None), strict=True):
+        copies_by_group.setdefault(int(g), []).append(keys)
+    if not snapshots:
+        latest = b.groupby(group.to_numpy(), sort=False)["return_id"].transform("last")
+        keep = (b["return_id"] == latest).to_numpy()
+        b, group = b[keep], group[keep]
+    b = b.reset_index(drop=True)
+    b["_row"] = np.arange(len(b))
+    copies = {}
+    for row, g, keys in zip(b["_row"], group, b[AIM_KEYS].itertuples(index=False, name=None), strict=True):
+        copies[int(row)] = [keys] if snapshots else copies_by_group[int(g)]
+    return b, copies
+
+
+# -- claims ----------------------------------------------------------------------------------------------------
+
+_CLAIM_COLUMNS = ["_row", "milestone", "_linked", "return_id", "ukprn", "learn_ref_number", "aim_seq_number",
+                  "_date", "_prep", "_m2_anywhere"]
+
+
+def _claims(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
+    """Every M2/M3 aim in scope attached to a bootcamp row (``_row``): the ones naming it (``_linked``), and the
+    ones naming no bootcamp of the learner (``_linked`` False) where no aim names that bootcamp."""
+    links = link_milestones(ctx)
+    if links.empty or boot.empty:
+        return pd.DataFrame(columns=_CLAIM_COLUMNS)
+    links = links.assign(milestone=np.where(links["is_m2"], "M2", "M3"), _date=_day(links["learn_start_date"]),
+                         _prep=links["file_preparation_date"], _i=np.arange(len(links)), _m2_anywhere=False)
+    m3 = (links["is_m3"] & links["linked"]).astype(bool)
+    if m3.any():
+        links.loc[m3, "_m2_anywhere"] = m2_found(ctx, links[m3]).to_numpy()
+    named = ["return_id", "ukprn", "learn_ref_number", "aim_seq_number", "uln", "file_preparation_date"]
+    brows = boot[["_row", "_ref", "_start", "_person", *named]].rename(columns={c: f"b_{c}" for c in named})
+    parts = []
+    linked = links[links["linked"].astype(bool)]
+    if len(linked):
+        bc_uln = ctx.all_bootcamps[[*AIM_KEYS, "uln"]].rename(columns={c: f"bc_{c}" for c in [*AIM_KEYS, "uln"]})
+        linked = linked.merge(bc_uln.drop_duplicates([f"bc_{c}" for c in AIM_KEYS]),
+                              on=[f"bc_{c}" for c in AIM_KEYS], how="left")
+        linked = linked.assign(b_ukprn=linked["bc_ukprn"], _ref=norm_ref(linked["bc_learn_aim_ref"]),
+                               _start=_day(linked["bc_learn_start_date"]),
+                               _person=_person(linked, "bc_uln", "bc_learn_ref_number"))
+        # the rows of the bootcamp the aim names (the same bootcamp in another return counts): the one in the
+        # claim's own return first, then the very aim linked, then the latest return not after the claim's
+        cand = linked.merge(brows, on=["b_ukprn", "_ref", "_start", "_person"], how="inner")
+        exact = ((cand["b_return_id"] == cand["bc_return_id"]) & (cand["b_aim_seq_number"] == cand["bc_aim_seq_number"])
+                 & (cand["b_learn_ref_number"] == cand["bc_learn_ref_number"])).fillna(False).to_numpy(dtype=bool)
+        same = (cand["b_return_id"] == cand["return_id"]).fillna(False).to_numpy(dtype=bool)
+        not_after = (cand["b_file_preparation_date"] <= cand["_prep"]).fillna(False).to_numpy(dtype=bool)
+        cand = cand.assign(_rank=np.select([same, exact, not_after], [0, 1, 2], 3))
+        cand = cand.sort_values(["_i", "_rank", "b_file_preparation_date", "_row"],
+                                ascending=[True, True, False, True], kind="stable")
+        parts.append(cand.drop_duplicates("_i").assign(_linked=True))
+    unlinked = links[~links["linked"].astype(bool)]
+    if len(unlinked):
+        by_lrn = unlinked.merge(brows, left_on=["ukprn", "learn_ref_number"],
+                                right_on=["b_ukprn", "b_learn_ref_number"]).assign(_tier=0)
+        ok = unlinked[usable_uln(unlinked["uln"])]
+        by_uln = ok.merge(brows[usable_uln(brows["b_uln"])], left_on=["ukprn", "uln"],
+                          right_on=["b_ukprn", "b_uln"]).assign(_tier=1)
+        cand = pd.concat([by_lrn, by_uln], ignore_index=True)
+        if len(cand):
+            cand = cand.assign(
+                _other=(cand["b_return_id"] != cand["return_id"]).fillna(True).astype(int),
+                _after=(~(cand["_start"] <= cand["_date"]).fillna(False)).astype(int),
+                _gap=(cand["_date"] - cand["_start"]).abs().dt.days.astype("Float64").fillna(float("inf")))
+            cand = cand.sort_values(["_i", "_other", "_tier", "_after", "_gap", "b_file_preparation_date", "_row"],
+                                    ascending=[True, True, True, True, True, False, True], kind="stable")
+            cand = cand.drop_duplicates("_i").assign(_linked=False)
+            taken = set(zip(parts[0]["_row"], parts[0]["milestone"], strict=True)) if parts else set()
+            cand = cand[[(r, m) not in taken for r, m in zip(cand["_row"], cand["milestone"], strict=True)]]
+            parts.append(cand)
+    if not parts:
+        return pd.DataFrame(columns=_CLAIM_COLUMNS)
+    return pd.concat([p[_CLAIM_COLUMNS] for p in parts], ignore_index=True)
+
+
+# -- the frame -------------------------------------------------------------------------------------------------
+
+def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per bootcamp aim in scope and milestone (M1, M2, M3): claimed, earned, date, period, money and what
+    blocks it (see the module docstring for the rules). ``findings`` are the rule findings of the same context
+    (``auditkit.check.check_case(...).findings`` or ``run_rules(ctx)``); None runs every rule."""
+    if findings is None:
+        from auditkit.rules import run_rules
+
+        findings = run_rules(ctx)
+    boot, copies = _bootcamp_rows(ctx)
+    if boot.empty:
+        return _typed(pd.DataFrame(columns=MILESTONE_COLUMNS))
+    blocks = _Blocks(ctx, findings)
+    kind = learner_types(ctx, boot).to_numpy()
+    contribution = _contribution_percent(ctx, boot).to_numpy()
+    prices = _prices(ctx, boot)
+
+    # findings on the learner and on the bootcamp aim, over every in-scope copy of the bootcamp
+    learner_ids: list[set[str]] = []
+    aim_ids: list[set[str]] = []
+    for row in boot["_row"]:
+        lids: set[str] = set()
+        aids: set[str] = set()
+        for rid, ukprn, lrn, seq in copies[int(row)]:
+            lids |= blocks.on_learner(rid, ukprn, lrn)
+            aids |= blocks.on_aim(rid, ukprn, lrn, seq)
+        learner_ids.append(lids)
+        aim_ids.append(aids)
+    bootcamp_wide = [lids | (aids - M1_ONLY_RULES) for lids, aids in zip(learner_ids, aim_ids, strict=True)]
+
+    start = boot["_start"]
+    plan = _day(boot["learn_plan_end_date"])
+    act = _day(boot["learn_act_end_date"])
+    prep = _day(boot["file_preparation_date"])
+    completed = ((boot["comp_status"] == 2) & (boot["outcome"] == 1)).fillna(False).to_numpy(dtype=bool)
+    done, planned = (act - start).dt.days, (plan - start).dt.days
+    eighty = (5 * done >= 4 * planned).fillna(False).to_numpy(dtype=bool)
+    dates_missing = (start.isna() | plan.isna() | act.isna()).to_numpy()
+    six_months = (act + pd.DateOffset(months=M3_MONTHS)).to_numpy()
+
+    # -- M1
+    due = start + pd.Timedelta(days=M1_DAYS)
+    m1_reasons = []
+    for i, (d, p, a, comp) in enumerate(zip(due, prep, act, boot["comp_status"], strict=True)):
+        reasons = []
+        if pd.isna(d):
+            reasons.append(NO_START_DATE)
+        else:
+            if pd.isna(p) or p < d:
+                reasons.append(NOT_YET_14_DAYS)
+            if not pd.isna(a) and a < d:
+                reasons.append(LEFT_BEFORE_DAY_14)
+        if not pd.isna(comp) and comp == 6:
+            reasons.append(TEMPORARILY_WITHDRAWN)
+        m1_reasons.append(_blocked_by(learner_ids[i] | aim_ids[i], reasons, "M1"))
+    m1 = pd.DataFrame({"_row": boot["_row"], "milestone": "M1", "claimed": True,
+                       "blocked_by": m1_reasons, "milestone_date": due,
+                       "milestone_aim_seq": pd.NA, "milestone_return_id": pd.NA})
+
+    # -- M2 and M3 claims, each judged, then one per bootcamp and milestone
+    claims = _claims(ctx, boot)
+    m2_rows = set(claims.loc[(claims["milestone"] == "M2") & claims["_linked"].astype(bool), "_row"])
+    judged = []
+    for c in claims.to_dict("records"):
+        i, ms, date = int(c["_row"]), c["milestone"], c["_date"]
+        ids = (bootcamp_wide[i] | blocks.on_aim(c["return_id"], c["ukprn"], c["learn_ref_number"], c["aim_seq_number"])
+               | blocks.on_learner(c["return_id"], c["ukprn"], c["learn_ref_number"]))
+        reasons = []
+        if not c["_linked"]:
+            reasons.append(NAMES_NO_BOOTCAMP)
+        else:
+            if pd.isna(date):
+                reasons.append(NO_MILESTONE_DATE)
+            if not completed[i]:
+                reasons.append(BOOTCAMP_NOT_COMPLETED)
+            # 80%: short when the dates show it; dates missing matter only for a completed bootcamp (as W5_M2_04)
+            if ms == "M2" and ((not dates_missing[i] and not eighty[i]) or (dates_missing[i] and completed[i])):
+                reasons.append(UNDER_80_PERCENT)
+            if ms == "M3":
+                if not (c["_m2_anywhere"] or i in m2_rows):
+                    reasons.append(NO_M2)
+                limit = six_months[i]
+                if (pd.isna(limit) and completed[i]) or (not pd.isna(limit) and not pd.isna(date) and date > limit):
+                    reasons.append(AFTER_6_MONTHS)
+        judged.append({"_row": i, "milestone": ms, "claimed": True, "blocked_by": _blocked_by(ids, reasons, ms),
+                       "milestone_date": date, "milestone_aim_seq": c["aim_seq_number"],
+                       "milestone_return_id": c["return_id"], "_linked": bool(c["_linked"])})
+    later = pd.DataFrame(judged, columns=["_row", "milestone", "claimed", "blocked_by", "milestone_date",
+                                          "milestone_aim_seq", "milestone_return_id", "_linked"])
+    if len(later):
+        later = later.assign(_blocked=later["blocked_by"] != "", _nodate=later["milestone_date"].isna())
+        later = later.sort_values(["_row", "milestone", "_blocked", "_linked", "_nodate", "milestone_date",
+                                   "milestone_return_id", "milestone_aim_seq"],
+                                  ascending=[True, True, True, False, True, True, False, True], kind="stable")
+        later = later.drop_duplicates(["_row", "milestone"])
+    # unclaimed M2/M3: the learner and bootcamp findings that would block them
+    have = set(zip(later["_row"], later["milestone"], strict=True)) if len(later) else set()
+    unclaimed = [{"_row": int(r), "milestone": ms, "claimed": False, "blocked_by": ",".join(sorted(bootcamp_wide[r])),
+                  "milestone_date": pd.NaT, "milestone_aim_seq": pd.NA, "milestone_return_id": pd.NA}
+                 for r in boot["_row"] for ms in ("M2", "M3") if (int(r), ms) not in have]
+    rows = pd.concat([m1, later.drop(columns=[c for c in later.columns if c.startswith("_") and c != "_row"]),
+                      pd.DataFrame(unclaimed, columns=m1.columns)], ignore_index=True)
+    return _assemble(boot, rows, kind, contribution, prices)
+
+
+def _prices(ctx: RuleContext, boot: pd.DataFrame) -> pd.Series:
+    """The contract price of each bootcamp row's aim for its provider (NA when not allocated or no contract)."""
+    aims = ctx.contract_aims()
+    if aims.empty:
+        return pd.Series(pd.NA, index=boot.index, dtype="Float64")
+    table = aims.dropna(subset=["ukprn", "lars"]).drop_duplicates(["ukprn", "lars"])
+    lookup = {(int(u), str(lars).strip().upper()): p for u, lars, p in
+              zip(table["ukprn"], table["lars"], table["price"], strict=True)}
+    values = [lookup.get((int(u), str(r)), pd.NA) if not pd.isna(u) and not pd.isna(r) else pd.NA
+              for u, r in zip(boot["ukprn"], boot["_ref"], strict=True)]
+    return pd.Series(values, index=boot.index, dtype="Float64")
+
+
+def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribution: np.ndarray,
+              prices: pd.Series) -> pd.DataFrame:
+    b = boot.set_index("_row")
+    r = rows.reset_index(drop=True)
+    at = r["_row"].astype(int).to_numpy()
+    claimed = r["claimed"].astype(bool).to_numpy()
+    blocked = r["blocked_by"].fillna("").astype(str).to_numpy()
+    earned = claimed & (blocked == "")
+    share = r["milestone"].map(SHARE_PERCENT).astype(int).to_numpy()
+    contrib = contribution[at].astype(int)
+    price = prices.to_numpy(dtype=object)[at]
+    amount = [milestone_pence(p, s, c) for p, s, c in zip(price, share, contrib, strict=True)]
+    amount = pd.array([pd.NA if a is None else a for a in amount], dtype="Int64")
+    claimed_pence = pd.Series(amount).where(claimed, 0).astype("Int64")
+    due_pence = pd.Series(amount).where(earned, 0).astype("Int64")
+    dates = pd.to_datetime(r["milestone_date"]).astype("datetime64[ns]")
+    periods = [milestone_period(d) for d in dates]
+    out = pd.DataFrame({
+        "ukprn": b["ukprn"].to_numpy()[at],
+        "learn_ref_number": b["learn_ref_number"].to_numpy()[at],
+        "uln": b["uln"].to_numpy()[at],
+        "bootcamp_aim": b["learn_aim_ref"].to_numpy()[at],
+        "learner_type": kind[at],
+        "milestone": r["milestone"].to_numpy(),
+        "claimed": claimed,
+        "earned": earned,
+        "milestone_date": dates.to_numpy(),
+        "period": [p for _, p in periods],
+        "amount_due": _pounds(due_pence).to_numpy(),
+        "blocked_by": blocked,
+        "ilr_year": [y for y, _ in periods],
+        "return_id": b["return_id"].to_numpy()[at],
+        "aim_seq_number": b["aim_seq_number"].to_numpy()[at],
+        "milestone_aim_seq": r["milestone_aim_seq"].to_numpy(),
+        "milestone_return_id": r["milestone_return_id"].to_numpy(),
+        "learn_start_date": b["learn_start_date"].to_numpy()[at],
+        "learn_plan_end_date": b["learn_plan_end_date"].to_numpy()[at],
+        "learn_act_end_date": b["learn_act_end_date"].to_numpy()[at],
+        "comp_status": b["comp_status"].to_numpy()[at],
+        "outcome": b["outcome"].to_numpy()[at],
+        "price": price,
+        "contribution": contrib / 100,
+        "share": share / 100,
+        "amount_claimed": _pounds(claimed_pence).to_numpy(),
+        "at_risk": _pounds(claimed_pence - due_pence).to_numpy(),
+    })
+    out = _typed(out)
+    order = {m: i for i, m in enumerate(MILESTONES)}
+    out = out.assign(_m=out["milestone"].map(order))
+    out = out.sort_values(["ukprn", "learn_ref_number", "learn_start_date", "bootcamp_aim", "return_id",
+                           "aim_seq_number", "_m"], kind="stable", na_position="first")
+    return out.drop(columns="_m").reset_index(drop=True)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give a frame the milestone columns, in order, with their dtypes."""
+    return _as_fields(frame, MILESTONE_FIELDS)
+
+
+def _as_fields(frame: pd.DataFrame, fields: tuple[MoneyField, ...]) -> pd.DataFrame:
+    out = {}
+    for f in fields:
+        s = frame[f.column] if f.column in frame else pd.Series([pd.NA] * len(frame), index=frame.index)
+        if f.kind == "date":
+            out[f.column] = pd.to_datetime(s).astype("datetime64[ns]")
+        elif f.kind in ("int", "decimal"):
+            out[f.column] = pd.to_numeric(pd.Series(s, index=frame.index), errors="coerce").astype(f.dtype)
+        elif f.kind == "bool":
+            out[f.column] = pd.Series(s, index=frame.index).astype("boolean")
+        else:
+            out[f.column] = pd.Series(s, index=frame.index).astype("string")
+    return pd.DataFrame(out, index=frame.index)
+
+
+# -- totals ----------------------------------------------------------------------------------------------------
+
+def funding_summary(milestones: pd.DataFrame, *, by_return: bool = False) -> pd.DataFrame:
+    """Per provider, bootcamp aim and milestone: aims, claimed and earned counts, claimed milestones without a
+    price, and the pounds claimed, due and at risk, added up in pence so they are exact to the penny.
+    ``by_return`` also splits by the bootcamp's return (for every-snapshot frames, whose rows repeat a bootcamp
+    once per return)."""
+    keys = ["ukprn", *(["return_id"] if by_return else []), "bootcamp_aim", "milestone"]
+    fields = SUMMARY_FIELDS if not by_return else (
+        SUMMARY_FIELDS[:1] + (F("return_id", "", "str", "Return of the bootcamp aims."),) + SUMMARY_FIELDS[1:])
+    if milestones.empty:
+        return _as_fields(pd.DataFrame(columns=[f.column for f in fields]), fields)
+    m = milestones.assign(
+        _claimed=milestones["claimed"].astype(bool).astype(int),
+        _earned=milestones["earned"].astype(bool).astype(int),
+        _unpriced=(milestones["claimed"].astype(bool) & milestones["price"].isna()).astype(int),
+        _pc=_pence(milestones["amount_claimed"]), _pd=_pence(milestones["amount_due"]),
+        _py=_pence(milestones["at_risk"]).where(milestones["blocked_by"] == NOT_YET_14_DAYS, 0),
+        _m=milestones["milestone"].map({name: i for i, name in enumerate(MILESTONES)}))
+    g = m.groupby(keys, dropna=False, sort=False)
+    out = g.agg(aims=("milestone", "size"), claimed=("_claimed", "sum"), earned=("_earned", "sum"),
+                unpriced=("_unpriced", "sum"), _pc=("_pc", lambda s: int(s.dropna().sum())),
+                _pd=("_pd", lambda s: int(s.dropna().sum())), _py=("_py", lambda s: int(s.dropna().sum())),
+                _m=("_m", "first")).reset_index()
+    out = out.assign(amount_claimed=_pounds(out["_pc"]), amount_due=_pounds(out["_pd"]),
+                     at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]))
+    out = out.sort_values([*keys[:-1], "_m"], kind="stable").reset_index(drop=True)
+    return _as_fields(out, fields)
+
+
+def provider_totals(milestones: pd.DataFrame) -> pd.DataFrame:
+    """One row per provider: claimed and earned milestone counts, unpriced claims, and pounds claimed, due, at
+    risk and not yet due (exact to the penny)."""
+    s = funding_summary(milestones)
+    cols = ["claimed", "earned", "unpriced"]
+    if s.empty:
+        return pd.DataFrame(columns=["ukprn", *cols, "amount_claimed", "amount_due", "at_risk", "not_yet_due"])
+    s = s.assign(_pc=_pence(s["amount_claimed"]), _pd=_pence(s["amount_due"]), _py=_pence(s["not_yet_due"]))
+    out = s.groupby("ukprn", sort=True)[[*cols, "_pc", "_pd", "_py"]].sum().reset_index()
+    out = out.assign(amount_claimed=_pounds(out["_pc"]), amount_due=_pounds(out["_pd"]),
+                     at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]))
+    return out.drop(columns=["_pc", "_pd", "_py"])
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """A milestone or summary frame as CSV: a header row, dates as YYYY-MM-DD, pounds (and rates) with two
+    decimals, booleans as True/False."""
+    return frame.to_csv(index=False, date_format="%Y-%m-%d", float_format="%.2f", lineterminator="\n")

@@ -1,0 +1,158 @@
+"""Read an employer register (CSV or XLSX) into the employers frame.
+
+One row per employer: ``employer_id``, ``name``, ``size`` (``sme`` or ``large``), ``roles`` (any of ``co-design``,
+``delivery``, ``interview``, ``own-staff``, separated by ``;``, ``,`` or ``|``), ``satisfaction`` (0-5, scored at
+Milestone 2), ``date_contacted`` and ``confirmed`` (whether the employer confirmed its involvement). Column
+names are matched without regard to case, spaces, underscores, hyphens or dots; extra columns are kept as text.
+
+Bad values are reported (``REG_*`` rows of the evidence problems frame, with file, row and reason) and left
+empty; a row with neither an id nor a name, or repeating an id already read, is reported and dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from auditkit.frames.ilr import Field
+from auditkit.readers.discover import InputError
+from auditkit.readers.evidence import (
+    PROBLEM_FIELDS,
+    empty_problems,
+    frame_schema,
+    match_columns,
+    parse_dates,
+    read_table,
+    typed_frame,
+)
+
+F = Field
+ROLES: tuple[str, ...] = ("co-design", "delivery", "interview", "own-staff")
+#: Sizes as written (letters only, lower case) -> sme or large.
+SIZES: dict[str, str] = {**dict.fromkeys(("sme", "small", "medium", "micro", "smallmedium", "smallandmedium",
+                                          "smallormedium"), "sme"), "large": "large"}
+YES_NO: dict[str, str] = {"yes": "yes", "y": "yes", "true": "yes", "1": "yes", "confirmed": "yes",
+                          "no": "no", "n": "no", "false": "no", "0": "no"}
+REGISTER_COLUMNS: tuple[str, ...] = ("employer_id", "name", "size", "roles", "satisfaction", "date_contacted",
+                                     "confirmed")
+
+#: Columns of the employers frame; ``xml`` holds the register column each is read from.
+EMPLOYER_FIELDS: tuple[Field, ...] = (
+    F("employer_id", "employer_id", "int", "Employer id (the ILR's EmpId for co-funding employers)."),
+    F("name", "name", "str", "Employer name as written in the register."),
+    F("name_key", "", "str", "The name compared loosely (see auditkit.readers.employers.employer_key)."),
+    F("size", "size", "str", "sme or large (small, medium and micro are read as sme)."),
+    F("roles", "roles", "str", "Roles, normalised and joined with ';': co-design, delivery, interview, own-staff."),
+    F("satisfaction", "satisfaction", "decimal", "Satisfaction score 0-5 given at Milestone 2."),
+    F("date_contacted", "date_contacted", "date", "Date the employer was contacted."),
+    F("confirmed", "confirmed", "str", "yes or no: whether the employer confirmed its involvement."),
+    F("source", "", "str", "The register file the row was read from."),
+    F("row", "", "int", "Row of the register as a spreadsheet numbers it (the header is row 1)."),
+)
+SCHEMAS = {"employers": frame_schema("employers", EMPLOYER_FIELDS, "One row per employer of the register.",
+                                     strict=False)}
+
+
+@dataclass(frozen=True)
+class EmployerRegister:
+    """The register read from a file: ``employers`` and the ``problems`` found in it."""
+
+    employers: pd.DataFrame
+    problems: pd.DataFrame
+
+
+def employer_key(names: pd.Series) -> pd.Series:
+    """Employer names compared loosely: case, punctuation and spacing ignored, ``&`` read as ``and``, ``Limited``
+    as ``Ltd`` and ``Public Limited Company`` as ``plc`` (``Arden Mutual Insurance PLC.`` is
+    ``arden mutual insurance plc``)."""
+    key = names.astype("string").str.lower().str.replace("&", " and ", regex=False)
+    key = key.str.replace(r"[^\w\s]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    key = key.str.replace(r"\bpublic limited company$", "plc", regex=True)
+    key = key.str.replace(r"\blimited$", "ltd", regex=True)
+    return key.where(key != "")
+
+
+def _problems(rows: pd.DataFrame, mask: pd.Series, check_id: str, column: str, reason: pd.Series | str,
+              outcome: str = "kept") -> pd.DataFrame:
+    if not mask.any():
+        return empty_problems()
+    sel = rows[mask]
+    return typed_frame(pd.DataFrame({
+        "file": sel["_file"], "row": sel["_row"], "check_id": check_id, "column": column, "value": sel[column],
+        "reason": reason[mask] if isinstance(reason, pd.Series) else reason, "outcome": outcome,
+    }), PROBLEM_FIELDS)
+
+
+def _roles(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Roles normalised (``Own staff`` is ``own-staff``) and joined with ``;``, and the unknown ones per row."""
+    parts = texts.fillna("").str.lower().str.split(r"[;,|/]")
+    norm = parts.map(lambda ps: [re.sub(r"[\s_]+", "-", p.strip()) for p in ps if p.strip()])
+    known = norm.map(lambda rs: ";".join(r for r in ROLES if r in rs))
+    unknown = norm.map(lambda rs: ", ".join(repr(r) for r in rs if r not in ROLES))
+    return known.astype("string").replace("", pd.NA), unknown.astype("string")
+
+
+def _register_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    ids = rows["employer_id"].str.replace(r"\s", "", regex=True)
+    employer_id = pd.to_numeric(ids.where(ids.str.fullmatch(r"\d+").fillna(False)), errors="coerce").astype("Int64")
+    size = rows["size"].str.lower().str.replace(r"[^a-z]", "", regex=True).map(SIZES).astype("string")
+    roles, unknown_roles = _roles(rows["roles"])
+    score = pd.to_numeric(rows["satisfaction"].where(rows["satisfaction"] != ""), errors="coerce").astype("Float64")
+    score_ok = score.between(0, 5).fillna(False).astype(bool)
+    contacted, bad_date = parse_dates(rows["date_contacted"])
+    confirmed = rows["confirmed"].str.lower().map(YES_NO).astype("string")
+    filled = {c: rows[c] != "" for c in REGISTER_COLUMNS}
+    problems = [
+        _problems(rows, filled["employer_id"] & employer_id.isna(), "REG_BAD_VALUE", "employer_id",
+                  "employer_id " + rows["employer_id"].map(repr) + " is not a number (left empty)"),
+        _problems(rows, filled["size"] & size.isna(), "REG_BAD_VALUE", "size",
+                  "size " + rows["size"].map(repr) + " is neither sme nor large (left empty)"),
+        _problems(rows, unknown_roles != "", "REG_BAD_VALUE", "roles",
+                  "unknown role(s) " + unknown_roles + " left out; expected any of " + ", ".join(ROLES)),
+        _problems(rows, filled["satisfaction"] & ~score_ok, "REG_BAD_VALUE", "satisfaction",
+                  "satisfaction " + rows["satisfaction"].map(repr) + " is not a score from 0 to 5 (left empty)"),
+        _problems(rows, bad_date, "REG_BAD_DATE", "date_contacted",
+                  "date_contacted " + rows["date_contacted"].map(repr) + " cannot be read as a date (left empty)"),
+        _problems(rows, filled["confirmed"] & confirmed.isna(), "REG_BAD_VALUE", "confirmed",
+                  "confirmed " + rows["confirmed"].map(repr) + " is neither yes nor no (left empty)"),
+    ]
+    values = rows.assign(employer_id=employer_id, size=size, roles=roles, satisfaction=score.where(score_ok),
+                         date_contacted=contacted, confirmed=confirmed, name=rows["name"].replace("", pd.NA))
+    return values, problems
+
+
+def read_employers(path: str | Path) -> EmployerRegister:
+    """Read an employer register (CSV or XLSX); a register without a ``name`` or ``employer_id`` column raises
+    :class:`InputError`, bad rows are reported in ``problems``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such employer register")
+    table = read_table(path)
+    found, extra = match_columns(table, REGISTER_COLUMNS)
+    if "name" not in found and "employer_id" not in found:
+        raise InputError(f"{path}: no column for name or employer_id; found columns "
+                         f"{', '.join(c for c in table.columns if c != '_row') or '(none)'} "
+                         f"(expected {', '.join(REGISTER_COLUMNS)}; case, spaces and underscores do not matter)")
+    rows = pd.DataFrame({c: table[found[c]] if c in found else "" for c in REGISTER_COLUMNS},
+                        index=table.index).astype("string").fillna("")
+    rows = rows.assign(_row=table["_row"], _file=str(path))
+    values, problems = _register_values(rows)
+    anonymous = values["employer_id"].isna() & values["name"].isna()
+    repeated = values["employer_id"].notna() & values["employer_id"].duplicated()
+    problems += [
+        _problems(rows, anonymous, "REG_NO_EMPLOYER", "name", "neither an employer_id nor a name", "dropped"),
+        _problems(rows, repeated, "REG_DUPLICATE", "employer_id",
+                  "employer_id " + rows["employer_id"] + " is given twice; the first row is used", "dropped"),
+    ]
+    keep = ~(anonymous | repeated)
+    frame = typed_frame(values[keep].assign(name_key=employer_key(values.loc[keep, "name"]), source=str(path),
+                                            row=values.loc[keep, "_row"]), EMPLOYER_FIELDS)
+    taken = {f.column for f in EMPLOYER_FIELDS}
+    for name in extra:
+        frame[f"extra_{name}" if name in taken else name] = table.loc[keep, name].astype("string").to_numpy()
+    found_problems = [p for p in problems if len(p)]
+    all_problems = pd.concat(found_problems, ignore_index=True) if found_problems else empty_problems()
+    return EmployerRegister(frame, all_problems.sort_values(["row", "column"], kind="stable").reset_index(drop=True))

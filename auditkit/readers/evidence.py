@@ -1,0 +1,644 @@
+"""Read evidence: a manifest (CSV or XLSX), a folder of documents, or both, into one evidence frame.
+
+A *manifest* (tracker) has one row per document; its column names are matched without regard to case,
+spaces, underscores, hyphens or dots (``Learn Ref Number`` and ``EVIDENCE_TYPE`` are understood), and columns
+it has beyond :data:`MANIFEST_COLUMNS` are kept, as text, after the declared ones.
+
+A *document folder* is laid out as ``<ukprn>/<learn_ref_number>/<evidence_type>[__<yyyy-mm-dd>][__<anything>].<ext>``.
+Every file gets its SHA-256 and size; PDFs also their metadata (creation and modification dates, producer,
+author, pages), read with pypdf. A file listed in the manifest (``file``, relative to the manifest) and present
+on disk is *matched*: its row carries the file's facts. Files of the folder no manifest row lists become rows of
+their own, their type, date and learner read from their path.
+
+Bad rows are never dropped silently: each problem is a row of the problems frame naming the file, the row (as a
+spreadsheet numbers it, the header being row 1) and the reason. A row whose evidence type, learner or document
+date cannot be read is left out of the evidence frame (``outcome`` = ``dropped``); a row with a bad optional value
+or a file problem (missing, unreadable, encrypted, hash not matching) is kept (``outcome`` = ``kept``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from auditkit.frames.ilr import Field
+from auditkit.readers.discover import InputError
+
+F = Field
+
+#: Stages of the evidence behind a bootcamp, in the order a learner goes through them.
+STAGES: tuple[str, ...] = ("eligibility", "co-funding", "delivery", "completion", "M2", "M3", "after")
+#: Every evidence type and its stage.
+EVIDENCE_TYPES: dict[str, str] = {
+    "enrolment_form": "eligibility", "id_check": "eligibility", "residency_proof": "eligibility",
+    "employment_status_declaration": "eligibility", "iag_record": "eligibility", "initial_assessment": "eligibility",
+    "employer_contribution_invoice": "co-funding", "employer_contribution_payment": "co-funding",
+    "attendance_record": "delivery",
+    "final_assessment": "completion", "certificate_of_achievement": "completion", "vendor_qualification": "completion",
+    "interview_offer": "M2", "new_responsibilities_letter": "M2", "self_employment_action_plan": "M2",
+    "job_offer": "M3", "new_role_offer": "M3", "self_employment_contract": "M3",
+    "destination_evidence": "after", "referral_record": "after",
+}
+#: The columns a manifest may have (``ukprn``, ``evidence_type``, ``document_date`` and a learner are required).
+MANIFEST_COLUMNS: tuple[str, ...] = ("ukprn", "learn_ref_number", "uln", "evidence_type", "document_date",
+                                     "received_date", "employer", "amount", "reference", "file", "sha256", "notes")
+REQUIRED_COLUMNS: tuple[str, ...] = ("ukprn", "evidence_type", "document_date")
+#: File names in a document folder that are operating-system clutter, not documents (skipped).
+IGNORED_FILES: frozenset[str] = frozenset({"thumbs.db", "desktop.ini"})
+
+#: Columns of the evidence frame; ``xml`` holds the manifest column each is read from ("" when derived).
+EVIDENCE_FIELDS: tuple[Field, ...] = (
+    F("ukprn", "ukprn", "int", "Provider (UKPRN) the document belongs to.", required=True),
+    F("learn_ref_number", "learn_ref_number", "str", "The learner's LearnRefNumber in the ILR (looked up from the "
+      "ULN when the manifest leaves it empty).", required=True),
+    F("uln", "uln", "str", "The learner's ULN (from the ILR when the manifest leaves it empty)."),
+    F("evidence_type", "evidence_type", "str", "One of the evidence types (enrolment_form, job_offer, ...), "
+      "normalised to lower case with underscores.", required=True),
+    F("stage", "", "str", "Stage the type belongs to: eligibility, co-funding, delivery, completion, M2, M3, after."),
+    F("document_date", "document_date", "date", "The date written on the document (offer date, invoice date, ...)."),
+    F("received_date", "received_date", "date", "When the provider received it."),
+    F("employer", "employer", "str", "Employer named on the document."),
+    F("amount", "amount", "decimal", "Money on the document, in pounds (invoices and payments)."),
+    F("reference", "reference", "str", "Invoice number, vacancy reference, ..."),
+    F("file", "file", "str", "The document's path as listed in the manifest (relative to it), or relative to the "
+      "document folder for a file no manifest lists."),
+    F("path", "", "str", "Where the file was found on disk (empty when it was not found or none is named)."),
+    F("file_status", "", "str", "present, missing, unreadable (a PDF pypdf cannot read) or encrypted; empty when "
+      "no file is named."),
+    F("sha256", "sha256", "str", "SHA-256 of the file's bytes (computed when the file is present, else as listed)."),
+    F("file_size", "", "int", "Size of the file in bytes."),
+    F("pdf_created", "", "datetime", "PDF metadata: creation date (local time as written in the PDF)."),
+    F("pdf_modified", "", "datetime", "PDF metadata: modification date."),
+    F("pdf_producer", "", "str", "PDF metadata: producer (the software that wrote the PDF)."),
+    F("pdf_author", "", "str", "PDF metadata: author."),
+    F("pdf_pages", "", "int", "Number of pages of the PDF."),
+    F("notes", "notes", "str", "Free text."),
+    F("origin", "", "str", "manifest (a manifest row, its file not found or not named), folder (a file no manifest "
+      "lists) or both (a manifest row matched to its file)."),
+    F("source", "", "str", "The manifest the row comes from, or the document folder for a file no manifest lists."),
+    F("row", "", "int", "Row of the manifest as a spreadsheet numbers it (the header is row 1); empty for folder "
+      "files."),
+)
+#: Columns of the evidence problems frame (shared with the employer register reader).
+PROBLEM_FIELDS: tuple[Field, ...] = (
+    F("file", "", "str", "The file the problem is in: the manifest, the register, or a document of the folder."),
+    F("row", "", "int", "Row as a spreadsheet numbers it (the header is row 1); empty for a document of the folder."),
+    F("check_id", "", "str", "What is wrong: MAN_* (manifest row), DOC_* (file of the folder no manifest lists), "
+      "REG_* (employer register row)."),
+    F("column", "", "str", "The column (or path part) concerned."),
+    F("value", "", "str", "The value found."),
+    F("reason", "", "str", "Plain English: what was found and what was expected."),
+    F("outcome", "", "str", "dropped (the row is not in the evidence or employer frame) or kept (loaded, the bad "
+      "value left empty or the file flagged)."),
+    F("ukprn", "", "int", "Provider, when known."),
+    F("learn_ref_number", "", "str", "Learner, when known."),
+    F("uln", "", "str", "ULN as given, when known."),
+    F("document", "", "str", "The document file concerned, when any."),
+)
+
+
+def frame_schema(name: str, fields: tuple[Field, ...], description: str,
+                 strict: bool = True) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {f.column: pa.Column(f.dtype, nullable=True, description=f.description) for f in fields},
+        name=name, description=description, strict=strict, ordered=False, coerce=False,
+    )
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    # not strict: a manifest's extra columns are kept after the declared ones
+    "evidence": frame_schema("evidence", EVIDENCE_FIELDS, "One row per evidence document.", strict=False),
+    "evidence_problems": frame_schema("evidence_problems", PROBLEM_FIELDS,
+                                 "Rows of a manifest, register or document folder that could not be read as expected."),
+}
+
+
+def typed_frame(rows: pd.DataFrame | list[dict[str, Any]], fields: tuple[Field, ...]) -> pd.DataFrame:
+    """A frame with exactly the declared columns and dtypes (missing columns empty), in declaration order."""
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    out: dict[str, pd.Series] = {}
+    for f in fields:
+        s = df[f.column] if f.column in df else pd.Series([pd.NA] * len(df), index=df.index, dtype=object)
+        if f.kind in ("date", "datetime"):
+            out[f.column] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+        elif f.kind == "int":
+            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Int64")
+        elif f.kind == "decimal":
+            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Float64")
+        else:
+            out[f.column] = s.astype("string")
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def empty_problems() -> pd.DataFrame:
+    return typed_frame([], PROBLEM_FIELDS)
+
+
+@dataclass(frozen=True)
+class EvidenceData:
+    """What was read: ``evidence`` (one row per document), ``problems`` (every bad row) and ``employers`` (the
+    employer register, None when none was given)."""
+
+    evidence: pd.DataFrame
+    problems: pd.DataFrame
+    employers: pd.DataFrame | None = None
+
+    def with_employers(self, employers: pd.DataFrame, problems: pd.DataFrame | None = None) -> EvidenceData:
+        """The same evidence with an employer register (and the register's problems added)."""
+        extra = [self.problems] + ([problems] if problems is not None and len(problems) else [])
+        merged = pd.concat(extra, ignore_index=True) if len(extra) > 1 else self.problems
+        return replace(self, employers=employers, problems=merged)
+
+
+# -- tables: CSV or XLSX into text cells with spreadsheet row numbers --------------------------------------------
+
+def norm_column(name: object) -> str:
+    """A column name compared loosely: lower case, without spaces, underscores, hyphens or dots."""
+    return re.sub(r"[\s_\-.]+", "", str(name)).lower()
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or XLSX file as text cells (stripped, "" when empty), header names as written, and the column
+    ``_row``: the row as a spreadsheet shows it (header row 1). Blank rows are left out."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        table = _read_xlsx(path)
+    elif suffix in (".csv", ".txt", ""):
+        table = _read_csv(path)
+    else:
+        raise InputError(f"{path}: not a CSV or XLSX file; expected .csv or .xlsx")
+    cells = table.drop(columns="_row")
+    blank = (cells == "").all(axis=1) if len(cells.columns) else pd.Series(True, index=table.index)
+    return table[~blank].reset_index(drop=True)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    last: Exception | None = None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding=encoding)
+            break
+        except UnicodeDecodeError as exc:
+            last = exc
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError(f"{path}: cannot be read as CSV ({exc})") from exc
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc})") from exc
+    else:
+        raise InputError(f"{path}: cannot be read as text ({last}); expected UTF-8 or Windows-1252 CSV")
+    table = table.fillna("").apply(lambda s: s.str.strip())
+    return table.assign(_row=range(2, len(table) + 2))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InputError(f"{path}: cannot be read as an XLSX workbook ({exc})") from exc
+    try:
+        rows = [(n, [_cell_text(v) for v in values])
+                for n, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)]
+    finally:
+        book.close()
+    rows = [(n, cells) for n, cells in rows if any(cells)]
+    if not rows:
+        raise InputError(f"{path}: the first sheet is empty; expected a header row and one row per line")
+    (_, header), body = rows[0], rows[1:]
+    width = max(len(header), *(len(c) for _, c in body)) if body else len(header)
+    names = [h or f"column {i + 1}" for i, h in enumerate(header + [""] * (width - len(header)))]
+    data = [cells + [""] * (width - len(cells)) for _, cells in body]
+    table = pd.DataFrame(data, columns=names, dtype=object).astype("string").fillna("")
+    return table.assign(_row=[n for n, _ in body])
+
+
+def match_columns(table: pd.DataFrame, wanted: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    """``wanted column -> column of the table`` (matched loosely, first match wins) and the table's other columns."""
+    found: dict[str, str] = {}
+    by_norm = {norm_column(w): w for w in wanted}
+    extra: list[str] = []
+    for name in table.columns:
+        if name == "_row":
+            continue
+        key = by_norm.get(norm_column(name))
+        if key is not None and key not in found:
+            found[key] = name
+        else:
+            extra.append(name)
+    return found, extra
+
+
+# -- values ------------------------------------------------------------------------------------------------------
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%d.%m.%Y",
+                 "%Y/%m/%d", "%d/%m/%y")
+
+
+def parse_dates(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates written as ``2024-05-01``, ``01/05/2024`` (day first), ``01-05-2024``, ``01.05.2024`` or with a time;
+    returns (the dates at midnight, NaT where empty or unreadable) and a mask of the unreadable ones."""
+    texts = texts.astype("string").fillna("").str.strip()
+    out = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns]")
+    for fmt in _DATE_FORMATS:
+        todo = out.isna() & (texts != "")
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(texts[todo], format=fmt, errors="coerce")
+    bad = (out.isna() & (texts != "")).astype(bool)
+    return out.dt.normalize(), bad
+
+
+def parse_amounts(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Money as written (``350``, ``350.00``, ``£1,050.00``); returns (Float64 amounts, mask of unreadable ones)."""
+    texts = texts.astype("string").fillna("").str.strip()
+    cleaned = texts.str.replace(r"[£,\s]", "", regex=True).str.replace(r"^GBP", "", regex=True)
+    values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("Float64")
+    return values, (values.isna() & (texts != "")).fillna(False).astype(bool)
+
+
+def norm_type(texts: pd.Series) -> pd.Series:
+    """Evidence types compared loosely: ``ID Check`` and ``id-check`` are ``id_check``."""
+    return texts.astype("string").fillna("").str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+
+
+# -- problems ------------------------------------------------------------------------------------------------------
+
+def _problems(rows: pd.DataFrame, mask: pd.Series, check_id: str, column: str, value: pd.Series | str,
+              reason: pd.Series | str, outcome: str) -> pd.DataFrame:
+    """Problem rows for the rows of ``rows`` where ``mask`` is True (``rows`` has _file, _row, ukprn, lrn, uln,
+    _document)."""
+    if not mask.any():
+        return empty_problems()
+    sel = rows[mask]
+
+    def pick(x: pd.Series | str) -> Any:
+        return x[mask] if isinstance(x, pd.Series) else x
+
+    return typed_frame(pd.DataFrame({
+        "file": sel["_file"], "row": sel["_row"], "check_id": check_id, "column": column, "value": pick(value),
+        "reason": pick(reason), "outcome": outcome, "ukprn": sel["ukprn"], "learn_ref_number": sel["learn_ref_number"],
+        "uln": sel["uln"], "document": sel["_document"],
+    }), PROBLEM_FIELDS)
+
+
+def _concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else empty_problems()
+
+
+# -- learners: who the rows are about ----------------------------------------------------------------------------
+
+def _identify(rows: pd.DataFrame, learners: pd.DataFrame | None, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fill learn_ref_number from the ULN (and the ULN from the ILR) and report rows whose learner is unknown
+    (dropped) or whose ULN is not the learner's (kept)."""
+    ukprn_text = rows["ukprn"].astype("string").fillna("").str.strip()
+    bad_ukprn = ~ukprn_text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+    rows = rows.assign(ukprn=pd.to_numeric(ukprn_text.where(~bad_ukprn), errors="coerce").astype("Int64"))
+    no_learner = (rows["learn_ref_number"] == "") & (rows["uln"] == "")
+    problems = [
+        _problems(rows, bad_ukprn, f"{prefix}_UNKNOWN_LEARNER", "ukprn", ukprn_text,
+                  "ukprn " + ukprn_text.map(repr) + " is not an 8-digit UKPRN", "dropped"),
+        _problems(rows, ~bad_ukprn & no_learner, f"{prefix}_UNKNOWN_LEARNER", "learn_ref_number", "",
+                  "no learner given; expected a learn_ref_number or a ULN", "dropped"),
+    ]
+    unknown = bad_ukprn | no_learner
+    if learners is not None:
+        rows, found, mismatch = _lookup(rows, learners)
+        lost = ~unknown & ~found
+        who = rows["learn_ref_number"].where(rows["learn_ref_number"] != "", "with ULN " + rows["uln"])
+        problems.append(_problems(rows, lost, f"{prefix}_UNKNOWN_LEARNER", "learn_ref_number",
+                                  rows["learn_ref_number"].where(rows["learn_ref_number"] != "", rows["uln"]),
+                                  "learner " + who + " is in no ILR return of UKPRN "
+                                  + rows["ukprn"].astype("string").fillna(""), "dropped"))
+        problems.append(_problems(rows, ~unknown & found & mismatch, f"{prefix}_ULN_MISMATCH", "uln", rows["uln"],
+                                  "ULN " + rows["uln"] + " is not the ULN of learner " + rows["learn_ref_number"]
+                                  + " in the ILR", "kept"))
+        unknown = unknown | lost
+    return rows.assign(_drop=rows["_drop"] | unknown), _concat(problems)
+
+
+def _lookup(rows: pd.DataFrame, learners: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    people = learners[["ukprn", "learn_ref_number", "uln"]].astype({"ukprn": "Int64", "learn_ref_number": "string",
+                                                                  "uln": "string"})
+    by_uln = people.dropna(subset=["uln"]).drop_duplicates(["ukprn", "uln"], keep="last")
+    need = (rows["learn_ref_number"] == "") & (rows["uln"] != "")
+    lrn = rows[["ukprn", "uln"]].merge(by_uln, on=["ukprn", "uln"], how="left")["learn_ref_number"]
+    rows = rows.assign(learn_ref_number=rows["learn_ref_number"].where(~need, lrn.fillna("").to_numpy()))
+    keys = pd.MultiIndex.from_frame(rows[["ukprn", "learn_ref_number"]])
+    found = pd.Series(keys.isin(pd.MultiIndex.from_frame(people[["ukprn", "learn_ref_number"]])), index=rows.index)
+    pairs = pd.MultiIndex.from_frame(people[["ukprn", "learn_ref_number", "uln"]].dropna())
+    given = rows["uln"] != ""
+    same = pd.MultiIndex.from_frame(rows[["ukprn", "learn_ref_number", "uln"]]).isin(pairs)
+    mismatch = pd.Series(given.to_numpy() & ~same, index=rows.index)
+    ilr_uln = rows[["ukprn", "learn_ref_number"]].merge(
+        people.dropna(subset=["uln"]).drop_duplicates(["ukprn", "learn_ref_number"], keep="last"),
+        on=["ukprn", "learn_ref_number"], how="left")["uln"]
+    rows = rows.assign(uln=rows["uln"].where(given, ilr_uln.fillna("").to_numpy()))
+    return rows, found, mismatch
+
+
+# -- files: hash, size, PDF metadata -----------------------------------------------------------------------------
+
+def _pdf_date(meta: Any, attribute: str) -> dt.datetime | None:
+    try:
+        value = getattr(meta, attribute)
+    except Exception:  # pypdf raises on a malformed date string
+        return None
+    return value.replace(tzinfo=None) if isinstance(value, dt.datetime) else None
+
+
+def pdf_facts(path: Path) -> dict[str, Any]:
+    """Metadata of a PDF: ``file_status`` (present, unreadable or encrypted), ``pdf_*`` values, ``error``."""
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(path, strict=False)
+        status = "present"
+        if reader.is_encrypted:
+            status = "encrypted"
+            if not reader.decrypt(""):
+                return {"file_status": status, "error": "the PDF is encrypted (it needs a password to open)"}
+        meta = reader.metadata
+        facts = {"file_status": status, "pdf_pages": len(reader.pages),
+                 "error": "the PDF is encrypted (it opens without a password)" if status == "encrypted" else None}
+    except Exception as exc:  # a damaged PDF can fail in many ways inside pypdf
+        return {"file_status": "unreadable", "error": f"pypdf cannot read it ({type(exc).__name__}: {exc})"}
+    if meta is not None:
+        facts |= {"pdf_created": _pdf_date(meta, "creation_date"), "pdf_modified": _pdf_date(meta, "modification_date"),
+                  "pdf_producer": _meta_text(meta, "producer"), "pdf_author": _meta_text(meta, "author")}
+    return facts
+
+
+def _meta_text(meta: Any, attribute: str) -> str | None:
+    try:
+        value = getattr(meta, attribute)
+    except Exception:
+        return None
+    return None if value is None else str(value)
+
+
+def file_facts(path: Path) -> dict[str, Any]:
+    """``sha256``, ``file_size`` and, for a PDF, :func:`pdf_facts` of one file."""
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        fh.seek(0)
+        head = fh.read(5)
+    facts: dict[str, Any] = {"sha256": digest, "file_size": path.stat().st_size, "file_status": "present"}
+    if path.suffix.lower() == ".pdf" or head == b"%PDF-":
+        facts |= pdf_facts(path)
+    return facts
+
+
+_FACT_COLUMNS = ("sha256", "file_size", "file_status", "pdf_created", "pdf_modified", "pdf_producer", "pdf_author",
+                 "pdf_pages", "error")
+
+
+def _facts_frame(paths: pd.Series) -> pd.DataFrame:
+    """:func:`file_facts` of each path (each distinct file read once), aligned with ``paths``."""
+    known = {p: file_facts(Path(p)) for p in pd.unique(paths.dropna())}
+    rows = [known.get(p, {}) if isinstance(p, str) else {} for p in paths]
+    return pd.DataFrame(rows, index=paths.index, columns=list(_FACT_COLUMNS))
+
+
+# -- the document folder ------------------------------------------------------------------------------------------
+
+_NAME_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def scan_documents(folder: Path) -> pd.DataFrame:
+    """Every file under ``folder`` (hidden and OS clutter files skipped): ``path`` (resolved), ``relative``
+    (posix, from the folder) and the parts its layout gives (ukprn, learn_ref_number, evidence_type, date text)."""
+    rows = []
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or p.name.startswith(".") or p.name.lower() in IGNORED_FILES:
+            continue
+        rel = p.relative_to(folder).as_posix()
+        parts = rel.split("/")
+        stem = p.name.rsplit(".", 1)[0] if "." in p.name else p.name
+        pieces = stem.split("__")
+        date = pieces[1] if len(pieces) > 1 and _NAME_DATE.fullmatch(pieces[1]) else ""
+        ukprn, lrn = (parts[0], parts[1]) if len(parts) == 3 else ("", "")
+        rows.append({"path": str(p.resolve()), "relative": rel, "_depth": len(parts), "ukprn": ukprn,
+                     "learn_ref_number": lrn, "evidence_type": pieces[0], "document_date": date})
+    columns = ["path", "relative", "_depth", "ukprn", "learn_ref_number", "evidence_type", "document_date"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# -- reading -------------------------------------------------------------------------------------------------------
+
+def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    table = read_table(path)
+    found, extra = match_columns(table, MANIFEST_COLUMNS)
+    absent = [c for c in REQUIRED_COLUMNS if c not in found]
+    if "learn_ref_number" not in found and "uln" not in found:
+        absent.append("learn_ref_number (or uln)")
+    if absent:
+        raise InputError(f"{path}: no column for {', '.join(absent)}; found columns "
+                         f"{', '.join(c for c in table.columns if c != '_row') or '(none)'} "
+                         f"(expected {', '.join(MANIFEST_COLUMNS)}; case, spaces and underscores do not matter)")
+    rows = pd.DataFrame({c: table[found[c]] if c in found else "" for c in MANIFEST_COLUMNS}, index=table.index)
+    taken = {f.column for f in EVIDENCE_FIELDS}
+    kept = {(f"extra_{c}" if c in taken else c): table[c] for c in extra}
+    rows = rows.assign(**kept, _row=table["_row"], _file=str(path), _origin="manifest", _source=str(path),
+                       _document=table[found["file"]] if "file" in found else "")
+    return rows.astype({c: "string" for c in rows.columns if c != "_row"}), list(kept)
+
+
+def _folder_rows(scan: pd.DataFrame, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows for the scanned files no manifest lists; files not laid out as expected are reported (DOC_BAD_PATH)."""
+    rows = pd.DataFrame({c: "" for c in MANIFEST_COLUMNS}, index=scan.index).astype("string")
+    for c in ("ukprn", "learn_ref_number", "evidence_type", "document_date"):
+        rows[c] = scan[c].astype("string")
+    rows = rows.assign(file=scan["relative"], _row=pd.NA, _file=scan["path"], _origin="folder", _source=str(folder),
+                       _document=scan["path"], _path=scan["path"])
+    bad = scan["_depth"] != 3
+    problem = _problems(rows.assign(_drop=False), bad, "DOC_BAD_PATH", "file", scan["relative"],
+                        "file " + scan["relative"] + " is not laid out as <ukprn>/<learn_ref_number>/"
+                        "<evidence_type>[__<yyyy-mm-dd>][__<anything>].<ext> under the document folder", "dropped")
+    return rows[~bad], problem
+
+
+def _resolve_listed(rows: pd.DataFrame, scan: pd.DataFrame | None, folder: Path | None) -> pd.Series:
+    """For each manifest row naming a file: where it is (resolved path), or NA when it is nowhere.
+
+    Tried in order: relative to the manifest; relative to the document folder; the same
+    ``<ukprn>/<learn_ref_number>/<name>`` ending as a scanned file."""
+    out = pd.Series(pd.NA, index=rows.index, dtype="string")
+    listed = rows["file"].fillna("") != ""
+    by_tail = {} if scan is None else {"/".join(r.split("/")[-3:]).lower(): p
+                                         for r, p in zip(scan["relative"], scan["path"], strict=True)}
+    for i, file, base in zip(rows.index[listed], rows.loc[listed, "file"], rows.loc[listed, "_source"], strict=True):
+        name = file.replace("\\", "/")
+        candidates = [Path(base).parent / name] + ([folder / name] if folder is not None else [])
+        hit = next((c for c in candidates if c.is_file()), None)
+        if hit is not None:
+            out[i] = str(hit.resolve())
+        else:
+            out[i] = by_tail.get("/".join(name.split("/")[-3:]).lower(), pd.NA)
+    return out
+
+
+def _unknown_type(text: str) -> str:
+    if text == "":
+        return "no evidence type given; expected one of: " + ", ".join(EVIDENCE_TYPES)
+    close = difflib.get_close_matches(norm_type(pd.Series([text])).iloc[0], list(EVIDENCE_TYPES), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else "; expected one of: " + ", ".join(EVIDENCE_TYPES)
+    return f"unknown evidence type {text!r}{hint}"
+
+
+def _check_rows(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """Type, dates and amount of every row: problems reported, bad optional values emptied, fatal rows marked."""
+    etype = norm_type(rows["evidence_type"])
+    bad_type = ~etype.isin(list(EVIDENCE_TYPES))
+    doc_date, bad_doc = parse_dates(rows["document_date"])
+    no_date = rows["document_date"].fillna("") == ""
+    received, bad_received = parse_dates(rows["received_date"])
+    amount, bad_amount = parse_amounts(rows["amount"])
+    # folder files may leave the date out of their name: only manifest rows need one
+    needs_date = (rows["_origin"] == "manifest") & no_date
+    problems = _concat([
+        _problems(rows, bad_type, f"{prefix}_UNKNOWN_TYPE", "evidence_type", rows["evidence_type"],
+                  rows["evidence_type"].map(_unknown_type), "dropped"),
+        _problems(rows, ~bad_type & (bad_doc | needs_date), f"{prefix}_BAD_DATE", "document_date",
+                  rows["document_date"],
+                  rows["document_date"].map(lambda d: "document_date is empty" if d == "" else
+                                            f"document_date {d!r} cannot be read as a date"), "dropped"),
+        _problems(rows, bad_received, f"{prefix}_BAD_DATE", "received_date", rows["received_date"],
+                  "received_date " + rows["received_date"].map(repr) + " cannot be read as a date (left empty)",
+                  "kept"),
+        _problems(rows, bad_amount, f"{prefix}_BAD_AMOUNT", "amount", rows["amount"],
+                  "amount " + rows["amount"].map(repr) + " cannot be read as money (left empty)", "kept"),
+    ])
+    drop = rows["_drop"] | bad_type | bad_doc | needs_date
+    rows = rows.assign(evidence_type=etype.where(~bad_type, rows["evidence_type"]), document_date=doc_date,
+                       received_date=received, amount=amount, _drop=drop)
+    return rows, problems
+
+
+def _attach_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add each found file's facts; report missing, unreadable and encrypted files and hashes that differ."""
+    prefix = rows["_prefix"]
+    facts = _facts_frame(rows["_path"])
+    named = rows["file"].fillna("") != ""
+    missing = named & rows["_path"].isna()
+    status = facts["file_status"].astype("string").where(~missing, "missing").where(named | rows["_path"].notna())
+    listed_hash = rows["sha256"].fillna("").str.strip().str.lower()
+    computed = facts["sha256"].astype("string")
+    differs = computed.notna() & (listed_hash != "") & (listed_hash != computed.fillna(""))
+    shown = rows["file"].fillna("")
+    error = facts["error"].astype("string").fillna("")
+    problems = _concat([
+        _problems(rows, missing & (prefix == "MAN"), "MAN_MISSING_FILE", "file", shown,
+                  "listed file " + shown + " does not exist", "kept"),
+        *[_problems(rows, (status == kind).fillna(False).astype(bool) & (prefix == p), f"{p}_{code}", "file", shown,
+                    "file " + shown + ": " + error, "kept")
+          for kind, code in (("unreadable", "UNREADABLE_PDF"), ("encrypted", "ENCRYPTED_PDF")) for p in ("MAN", "DOC")],
+        _problems(rows, differs, "MAN_HASH_MISMATCH", "sha256", listed_hash,
+                  "listed sha256 " + listed_hash.str.slice(0, 12) + "... is not the hash of file " + shown + " ("
+                  + computed.fillna("").str.slice(0, 12) + "...); the file's hash is used", "kept"),
+    ])
+    out = rows.assign(
+        path=rows["_path"], file_status=status,
+        sha256=computed.where(computed.notna(), listed_hash.where(listed_hash != "")),
+        **{c: facts[c] for c in _FACT_COLUMNS[1:] if c not in ("file_status", "error")},
+    )
+    return out, problems
+
+
+def read_evidence(manifest: str | Path | None = None, documents: str | Path | None = None, *,
+                  learners: pd.DataFrame | None = None) -> EvidenceData:
+    """Read a manifest (CSV or XLSX), a document folder, or both, into one evidence frame and its problems.
+
+    ``learners`` (the ILR learners frame, e.g. ``read_ilr(...).learners``: ``ukprn``, ``learn_ref_number``,
+    ``uln``) lets rows be checked against the ILR: a learner in no return is reported and dropped, an empty
+    ``learn_ref_number`` is found from the ULN, an empty ULN filled in. Without it, learners are not checked.
+    A manifest that lacks a required column raises :class:`InputError`; bad rows never do.
+    """
+    if manifest is None and documents is None:
+        raise InputError("no evidence given: expected a manifest (CSV or XLSX), a document folder, or both")
+    folder = None if documents is None else Path(documents)
+    if folder is not None and not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of documents")
+    scan = scan_documents(folder) if folder is not None else None
+    parts, extras, problems = [], [], []
+    listed: set[str] = set()
+    if manifest is not None:
+        path = Path(manifest)
+        if not path.is_file():
+            raise InputError(f"{path}: no such manifest file")
+        rows, extras = _manifest_rows(path)
+        rows = rows.assign(_path=_resolve_listed(rows, scan, folder))
+        listed = set(rows["_path"].dropna())
+        parts.append(_load(rows, "MAN", learners, problems))
+    if scan is not None and folder is not None:
+        rows, bad_paths = _folder_rows(scan[~scan["path"].isin(listed)], folder)
+        problems.append(bad_paths)
+        parts.append(_load(rows, "DOC", learners, problems))
+    rows = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
+    rows, file_problems = _attach_files(rows)
+    problems.append(file_problems)
+    return EvidenceData(_evidence_frame(rows, extras), _sorted_problems(_concat(problems)))
+
+
+def _load(rows: pd.DataFrame, prefix: str, learners: pd.DataFrame | None, problems: list[pd.DataFrame]) -> pd.DataFrame:
+    """Check the rows of one origin (MAN: manifest, DOC: folder); their problems go to ``problems``; returns the
+    rows that load."""
+    rows = rows.assign(_drop=False, _prefix=prefix,
+                       **{c: rows[c].astype("string").fillna("").str.strip()
+                          for c in ("ukprn", "learn_ref_number", "uln", "evidence_type", "document_date")})
+    rows, found = _check_rows(rows, prefix)
+    rows, who = _identify(rows, learners, prefix)
+    problems += [found, who]
+    return rows[~rows["_drop"].astype(bool)]
+
+
+def _evidence_frame(rows: pd.DataFrame, extras: list[str]) -> pd.DataFrame:
+    origin = rows["_origin"].where(~((rows["_origin"] == "manifest") & rows["_path"].notna()), "both")
+    frame = typed_frame(rows.assign(stage=rows["evidence_type"].map(EVIDENCE_TYPES), origin=origin,
+                                    source=rows["_source"], row=rows["_row"],
+                                    uln=rows["uln"].replace("", pd.NA),
+                                    **{c: rows[c].replace("", pd.NA) for c in ("employer", "reference", "notes")}),
+                        EVIDENCE_FIELDS)
+    for name in extras:
+        frame[name] = rows[name].astype("string").to_numpy()
+    return frame
+
+
+def _sorted_problems(problems: pd.DataFrame) -> pd.DataFrame:
+    return problems.sort_values(["file", "row", "check_id", "column"], na_position="last",
+                                kind="stable").reset_index(drop=True)
+
+
+def read_manifest(path: str | Path, *, documents: str | Path | None = None,
+                  learners: pd.DataFrame | None = None) -> EvidenceData:
+    """Read a manifest (CSV or XLSX); see :func:`read_evidence`."""
+    return read_evidence(path, documents, learners=learners)
+
+
+def read_documents(folder: str | Path, *, learners: pd.DataFrame | None = None) -> EvidenceData:
+    """Read a document folder; see :func:`read_evidence`."""
+    return read_evidence(None, folder, learners=learners)

@@ -1,0 +1,865 @@
+"""Evidence checks (EV_*): the provider's documents set against the claims the ILR makes.
+
+The checks read the evidence attached to the context (``ctx.evidence``, an
+:class:`~auditkit.readers.evidence.EvidenceData`: documents, their problems and the employer register); without
+evidence they find nothing. They give findings in the same frame as the ILR rules, learner level (no
+AimSeqNumber; the message names the aim), with ``source`` naming the manifest row or document concerned.
+
+Shared derived frames, built once per context:
+
+- :func:`evidence_bootcamps`: one row per bootcamp aim of each learner in scope (wherever recorded), with its
+  learner type, contribution rate, co-funding employer, contract price and Milestone 1 date;
+- :func:`evidence_documents`: the documents of learners in scope, each attributed to one of the learner's
+  bootcamps (``bc``): the latest that started no more than :data:`ENROLMENT_LEAD_DAYS` after the document's date
+  (documents of enrolment come before the start), else the earliest;
+- :func:`evidence_claims`: the milestone claims (M1: each bootcamp aim in scope whose Milestone 1 date has been
+  reached; M2 and M3: each milestone aim in scope), each attributed to a bootcamp;
+- :func:`evidence_requirements`: what each claim needs (:data:`REQUIREMENTS`), with the documents found;
+- :func:`evidence_issues`: every problem the checks find, one row per document or requirement, which the
+  per-learner view (``auditkit.evidence_view``) shows stage by stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from auditkit.readers.employers import employer_key
+from auditkit.readers.evidence import EVIDENCE_TYPES, EvidenceData
+from auditkit.rules.context import RuleContext, fmt_date
+from auditkit.rules.delivery import ACCEPTED_CONTRIBUTIONS
+from auditkit.rules.milestone import link_milestones, norm_ref
+from auditkit.rules.registry import rule
+
+INDEPENDENT, CO_FUNDED, SELF_EMPLOYED = "independent", "co-funded", "self-employed"
+LEARNER_KEY = ["ukprn", "learn_ref_number"]
+#: Milestone 1 is earned 14 days after the bootcamp's LearnStartDate.
+M1_DAYS = 14
+#: Documents are attributed to the latest bootcamp that started no more than this many days after them.
+ENROLMENT_LEAD_DAYS = 60
+#: Milestone 3 (and its evidence) must come within this many calendar months of the bootcamp's actual end.
+M3_MONTHS = 6
+#: An amount within this many pounds of the expected contribution is right.
+MONEY_TOLERANCE = 1.0
+#: Contribution in % an employer training its own staff pays, by size in the register.
+RATE_BY_SIZE = {"sme": 10, "large": 30}
+
+ELIGIBILITY = tuple(t for t, s in EVIDENCE_TYPES.items() if s == "eligibility")
+CO_FUNDING = ("employer_contribution_invoice", "employer_contribution_payment")
+COMPLETION = ("final_assessment", "certificate_of_achievement")
+#: Evidence of Milestone 2 by learner type: the first is the type's own, an interview offer also serves.
+M2_EVIDENCE = {INDEPENDENT: ("interview_offer",), CO_FUNDED: ("new_responsibilities_letter", "interview_offer"),
+               SELF_EMPLOYED: ("self_employment_action_plan", "interview_offer")}
+M3_EVIDENCE = {INDEPENDENT: ("job_offer",), CO_FUNDED: ("new_role_offer",),
+               SELF_EMPLOYED: ("self_employment_contract",)}
+#: Letters an employer writes: the employer they name must be in the register.
+EMPLOYER_LETTERS = ("interview_offer", "new_responsibilities_letter", "job_offer", "new_role_offer")
+#: The claim whose date a document of each stage must precede.
+CLAIM_OF_STAGE = {"eligibility": "M1", "co-funding": "M1", "delivery": "M1", "completion": "M2", "M2": "M2",
+                  "M3": "M3"}
+LABELS = {"M1": "Milestone 1", "M2": "Milestone 2", "M3": "Milestone 3"}
+
+
+def _requirement_rows() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    rows = []
+    for ltype in (INDEPENDENT, CO_FUNDED, SELF_EMPLOYED):
+        rows += [("M1", ltype, "eligibility", (t,)) for t in ELIGIBILITY]
+        rows += [("M1", ltype, "co-funding", (t,)) for t in CO_FUNDING if ltype == CO_FUNDED]
+        rows.append(("M1", ltype, "delivery", ("attendance_record",)))
+        rows += [("M2", ltype, "completion", (t,)) for t in COMPLETION]
+        rows += [("M2", ltype, "M2", M2_EVIDENCE[ltype]), ("M3", ltype, "M3", M3_EVIDENCE[ltype])]
+    return rows
+
+
+#: What each claim needs, by milestone and learner type: one row per requirement (``accepted``: any of these
+#: evidence types meets it).
+REQUIREMENTS = pd.DataFrame(_requirement_rows(), columns=["milestone", "learner_type", "stage", "accepted"]).assign(
+    requirement=lambda d: d["accepted"].map(" or ".join))
+
+
+# -- what the checks read ----------------------------------------------------------------------------------------
+
+def evidence_of(ctx: RuleContext) -> EvidenceData | None:
+    """The evidence attached to the context (None when none was given)."""
+    return getattr(ctx, "evidence", None)
+
+
+def _day(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.normalize()
+
+
+def _in_scope(ctx: RuleContext) -> pd.DataFrame:
+    """One row per learner in scope: ukprn, learn_ref_number, and the latest in-scope return holding them
+    (``return_id``, ``line``) to attach findings to."""
+    people = ctx.learners.sort_values(["file_preparation_date", "return_id"], kind="stable", na_position="first")
+    return people.drop_duplicates(LEARNER_KEY, keep="last")[[*LEARNER_KEY, "return_id", "line"]]
+
+
+def evidence_bootcamps(ctx: RuleContext) -> pd.DataFrame:
+    """Every bootcamp aim of the learners in scope, wherever recorded (``ctx.all_bootcamps``), one row each.
+
+    Columns: ``bc`` (a number naming the row), the aim's keys and dates, ``learner_type``, ``emp_stat`` and
+    ``emp_id`` (EmpStat and EmpId at the start), ``rate`` and ``rate_text`` (10 or 30 from a PSM field reading
+    exactly `Contribution 10` / `Contribution 30`; NA when none or both), ``price`` (contract), ``provider``
+    (contract name), ``employer_name`` / ``employer_size`` / ``employer_key`` (the co-funding employer: the
+    register's entry for the EmpId), ``m1_date`` (start + 14 days), ``m1_due`` (reached by the return's
+    preparation date, the learner still on the bootcamp on that day), ``in_scope`` (the aim is in a return in
+    scope)."""
+    return ctx.memo("evidence.bootcamps", lambda: _bootcamps(ctx))
+
+
+def _bootcamps(ctx: RuleContext) -> pd.DataFrame:
+    from auditkit.learner_types import learner_types  # imported here: learner_types imports this package
+
+    boot = ctx.all_bootcamps.merge(_in_scope(ctx)[LEARNER_KEY], on=LEARNER_KEY).reset_index(drop=True)
+    boot = boot.assign(bc=range(len(boot)))
+    whole = ctx.memo("evidence.whole", lambda: RuleContext(ctx.all, ctx.contracts, all_returns=True,
+                                                           contracts_given=ctx.contracts_given))
+    start = _day(boot["learn_start_date"])
+    m1 = start + pd.Timedelta(days=M1_DAYS)
+    ended_early = (_day(boot["learn_act_end_date"]) < m1).fillna(False).astype(bool)
+    keys = ["ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date"]
+    status = whole.status_at_start(boot)
+    boot = boot.assign(
+        learner_type=learner_types(whole, boot).to_numpy(),
+        emp_stat=pd.to_numeric(status["emp_stat"], errors="coerce").astype("Int64"),
+        emp_id=pd.to_numeric(status["emp_id"], errors="coerce").astype("Int64"),
+        m1_date=m1, m1_due=((m1 <= _day(boot["file_preparation_date"])).fillna(False) & ~ended_early).astype(bool),
+        in_scope=pd.MultiIndex.from_frame(boot[keys]).isin(pd.MultiIndex.from_frame(ctx.bootcamps[keys])),
+    )
+    boot = boot.merge(_rates(ctx, boot), on="bc", how="left").merge(_prices(ctx, boot), on="bc", how="left")
+    register = _register(ctx)
+    employer = boot[["bc", "emp_id"]].merge(register[["employer_id", "name", "size", "name_key"]], how="left",
+                                            left_on="emp_id", right_on="employer_id").drop_duplicates("bc")
+    return boot.merge(employer[["bc", "name", "size", "name_key"]].rename(columns={
+        "name": "employer_name", "size": "employer_size", "name_key": "employer_key"}), on="bc", how="left")
+
+
+def _rates(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
+    """``bc``, ``rate`` (Int64) and ``rate_text`` from the bootcamp aim's own PSM fields."""
+    keys = ["return_id", "ukprn", "learn_ref_number", "aim_seq_number"]
+    psm = boot[["bc", *keys]].merge(ctx.all_psm, on=keys)
+    text = psm["text"].astype("string").str.strip()
+    psm = psm.assign(_text=text)[text.isin(list(ACCEPTED_CONTRIBUTIONS)).fillna(False).astype(bool)]
+    psm = psm.assign(rate=psm["_text"].str.split().str[-1].astype(int))
+    single = psm.groupby("bc")["rate"].nunique() == 1
+    psm = psm[psm["bc"].isin(single[single].index)].drop_duplicates("bc")
+    return pd.DataFrame({"bc": psm["bc"], "rate": psm["rate"].astype("Int64"), "rate_text": psm["_text"]})
+
+
+def _prices(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
+    """``bc``, ``price`` (of the aim in the provider's contract) and ``provider`` (the contract's name)."""
+    aims = ctx.contract_aims()
+    table = ctx.contract_table()
+    out = boot[["bc", "ukprn"]].assign(lars=norm_ref(boot["learn_aim_ref"]))
+    if len(aims):
+        priced = aims[["ukprn", "lars", "price"]].assign(lars=norm_ref(aims["lars"])).drop_duplicates(["ukprn", "lars"])
+        out = out.merge(priced.astype({"ukprn": "Int64"}), on=["ukprn", "lars"], how="left")
+    if len(table):
+        names = table[["ukprn", "provider"]].dropna(subset=["ukprn"]).drop_duplicates("ukprn")
+        out = out.merge(names.astype({"ukprn": "Int64"}), on="ukprn", how="left")
+    return out.reindex(columns=["bc", "price", "provider"])
+
+
+def _register(ctx: RuleContext) -> pd.DataFrame:
+    evidence = evidence_of(ctx)
+    if evidence is None or evidence.employers is None:
+        return pd.DataFrame({"employer_id": pd.Series(dtype="Int64"), "name": pd.Series(dtype="string"),
+                             "size": pd.Series(dtype="string"), "name_key": pd.Series(dtype="string")})
+    return evidence.employers
+
+
+def _attribute(rows: pd.DataFrame, date: str, boot: pd.DataFrame) -> pd.Series:
+    """For each row (``ukprn``, ``learn_ref_number`` and the date column), the ``bc`` of the learner's bootcamp it
+    belongs to: the latest started no more than :data:`ENROLMENT_LEAD_DAYS` after the date (any, for no date),
+    else the earliest. NA for a learner without a bootcamp."""
+    left = rows[[*LEARNER_KEY, date]].reset_index(names="_i")
+    cand = left.merge(boot[[*LEARNER_KEY, "bc", "learn_start_date"]], on=LEARNER_KEY)
+    lead = _day(cand[date]) + pd.Timedelta(days=ENROLMENT_LEAD_DAYS)
+    cand = cand.assign(_ok=((cand["learn_start_date"] <= lead) | cand[date].isna()).fillna(False).astype(bool))
+    cand = cand.sort_values(["_i", "_ok", "learn_start_date", "bc"], kind="stable", na_position="first")
+    latest_ok = cand[cand["_ok"]].drop_duplicates("_i", keep="last").set_index("_i")["bc"]
+    earliest = cand.drop_duplicates("_i", keep="first").set_index("_i")["bc"]
+    chosen = latest_ok.reindex(left["_i"]).fillna(earliest.reindex(left["_i"]))
+    return pd.Series(chosen.to_numpy(), index=rows.index).astype("Int64")
+
+
+def evidence_documents(ctx: RuleContext) -> pd.DataFrame:
+    """The evidence frame's rows of learners in scope, with ``doc`` (the row's position in the evidence frame)
+    and ``bc`` (the bootcamp it is attributed to, see :func:`evidence_bootcamps`); no rows without evidence."""
+    return ctx.memo("evidence.documents", lambda: _documents(ctx))
+
+
+def _documents(ctx: RuleContext) -> pd.DataFrame:
+    evidence = evidence_of(ctx)
+    if evidence is None:
+        return pd.DataFrame(columns=["doc", *LEARNER_KEY, "bc", "evidence_type", "stage", "document_date"])
+    docs = evidence.evidence.reset_index(drop=True).reset_index(names="doc")
+    docs = docs.merge(_in_scope(ctx)[LEARNER_KEY], on=LEARNER_KEY)
+    docs = docs.assign(document_date=_day(docs["document_date"]),
+                       employer_key=employer_key(docs["employer"]),
+                       where=_doc_source(docs))
+    return docs.assign(bc=_attribute(docs, "document_date", evidence_bootcamps(ctx)))
+
+
+def _doc_source(docs: pd.DataFrame) -> pd.Series:
+    """Where a document is listed: ``manifest:row``, or the document's path for a file no manifest lists."""
+    listed = docs["source"].astype("string") + ":" + docs["row"].astype("string")
+    return listed.where(docs["row"].notna(), docs["path"].astype("string"))
+
+
+def evidence_claims(ctx: RuleContext) -> pd.DataFrame:
+    """The milestone claims of learners in scope, one row each: ``milestone`` (M1, M2, M3), ``claim_date``,
+    ``bc`` (the bootcamp, see :func:`evidence_bootcamps`), ``learner_type``, and the claim's aim
+    (``return_id``, ``aim_seq_number``, ``line``, ``where``: the return file).
+
+    M1 is claimed by each bootcamp aim in scope whose Milestone 1 date (start + 14 days) is on or before its
+    return's preparation date, the learner still on the bootcamp that day; M2 and M3 by each M2/M3 aim in scope,
+    dated by its LearnStartDate. A milestone aim is attributed to the bootcamp its PSM names
+    (``link_milestones``) when that is one of the learner's, else by date like a document.
+    """
+    return ctx.memo("evidence.claims", lambda: _claims(ctx))
+
+
+def _claims(ctx: RuleContext) -> pd.DataFrame:
+    boot = evidence_bootcamps(ctx)
+    cols = ["ukprn", "learn_ref_number", "bc", "milestone", "claim_date", "return_id", "aim_seq_number", "line"]
+    m1 = boot[boot["m1_due"] & boot["in_scope"]].assign(milestone="M1", claim_date=lambda d: d["m1_date"])
+    claims = pd.concat([m1[cols], _milestone_claims(ctx, boot)[cols]], ignore_index=True)
+    types = boot.set_index("bc")["learner_type"]
+    claims = claims.assign(learner_type=claims["bc"].map(types).fillna(INDEPENDENT).astype("string"),
+                           claim_date=_day(claims["claim_date"]))
+    paths = ctx.all.returns.set_index("return_id")["path"]
+    where = claims["return_id"].map(paths).astype("string") + ":" + claims["line"].astype("string")
+    return claims.assign(where=where, claim=range(len(claims)))
+
+
+def _milestone_claims(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
+    """M2/M3 aims in scope with ``milestone``, ``claim_date`` and ``bc``: the learner's bootcamp the PSM names,
+    else the one the date points to; an aim recorded in two returns in scope is one claim."""
+    links = link_milestones(ctx)
+    links = links[links["learn_aim_ref"].notna()]
+    ms = links.assign(milestone=links["is_m2"].map({True: "M2", False: "M3"}),
+                      claim_date=_day(links["learn_start_date"]))
+    ms = ms.assign(bc=_attribute(ms, "claim_date", boot))
+    own = ms["linked"] & (ms["bc_ukprn"] == ms["ukprn"]) & (ms["bc_learn_ref_number"] == ms["learn_ref_number"])
+    named = ms[own.fillna(False).astype(bool)][["bc_ukprn", "bc_learn_ref_number", "bc_learn_aim_ref",
+                                                "bc_learn_start_date"]].reset_index(names="_i")
+    hit = named.merge(boot[["bc", "ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date"]],
+                      left_on=["bc_ukprn", "bc_learn_ref_number", "bc_learn_aim_ref", "bc_learn_start_date"],
+                      right_on=["ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date"])
+    ms.loc[hit["_i"].to_numpy(), "bc"] = hit["bc"].to_numpy()
+    ms = ms.sort_values(["file_preparation_date", "return_id"], kind="stable", na_position="first")
+    return ms.drop_duplicates([*LEARNER_KEY, "milestone", "claim_date", "learn_aim_ref"], keep="last")
+
+
+def evidence_requirements(ctx: RuleContext) -> pd.DataFrame:
+    """One row per claim and requirement (:data:`REQUIREMENTS`) of learners with any evidence: the claim's
+    columns, ``stage``, ``requirement``, ``accepted``, and ``found`` (documents meeting it), ``timely`` (of them,
+    dated on or before the claim or undated) and ``earliest`` (the earliest document date)."""
+    return ctx.memo("evidence.requirements", lambda: _requirements(ctx))
+
+
+def _requirements(ctx: RuleContext) -> pd.DataFrame:
+    docs = evidence_documents(ctx)
+    claims = evidence_claims(ctx)
+    claims = claims[pd.MultiIndex.from_frame(claims[LEARNER_KEY]).isin(pd.MultiIndex.from_frame(docs[LEARNER_KEY]))]
+    req = claims.merge(REQUIREMENTS, on=["milestone", "learner_type"]).reset_index(names="req")
+    wanted = req[["req", *LEARNER_KEY, "bc", "claim_date", "accepted"]].explode("accepted")
+    hits = wanted.merge(docs[[*LEARNER_KEY, "bc", "evidence_type", "document_date"]],
+                        left_on=[*LEARNER_KEY, "bc", "accepted"], right_on=[*LEARNER_KEY, "bc", "evidence_type"])
+    timely = (hits["document_date"] <= hits["claim_date"]) | hits["document_date"].isna()
+    stats = hits.assign(_timely=timely).groupby("req").agg(found=("evidence_type", "size"),
+                                                           timely=("_timely", "sum"),
+                                                           earliest=("document_date", "min"))
+    req = req.join(stats, on="req")
+    return req.assign(found=req["found"].fillna(0).astype(int), timely=req["timely"].fillna(0).astype(int))
+
+
+# -- issues: one frame for every check, read by the rules and by the per-learner view ------------------------------
+
+ISSUE_COLUMNS = ["check_id", *LEARNER_KEY, "bc", "stage", "doc", "claim", "field", "value", "message", "where"]
+
+
+def _issues(rows: pd.DataFrame, check_id: str, stage: Any, field: str, value: Any, message: Any,
+            where: Any, doc: Any = pd.NA, claim: Any = pd.NA) -> pd.DataFrame:
+    """Issue rows for ``rows`` (values may be scalars or Series aligned with ``rows``)."""
+    if rows.empty:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    message = pd.Series(message, index=rows.index).astype("string")
+    message = message.str.slice(0, 1).str.upper() + message.str.slice(1)
+    out = pd.DataFrame({"check_id": check_id, "ukprn": rows["ukprn"], "learn_ref_number": rows["learn_ref_number"],
+                        "bc": rows["bc"], "stage": stage, "doc": doc, "claim": claim, "field": field,
+                        "value": value, "message": message, "where": where}, index=rows.index)
+    return out[ISSUE_COLUMNS].reset_index(drop=True)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates as text for a message (``2024-05-01``, ``(none)``), as a string Series even when empty."""
+    return pd.Series([fmt_date(v) for v in values], index=values.index, dtype="string")
+
+
+def _texts(values: pd.Series, template: str) -> pd.Series:
+    """Numbers formatted with ``template`` (``{:,.2f}``), as a string Series even when empty."""
+    return pd.Series([template.format(float(v)) for v in values], index=values.index, dtype="string")
+
+
+def _claim_text(rows: pd.DataFrame) -> pd.Series:
+    """``Milestone 2 (aim 2, dated 2024-12-13)``, ``Milestone 1 (bootcamp started ..., due 2024-05-15)``."""
+    label = rows["milestone"].map(LABELS)
+    dated = _dates(rows["claim_date"])
+    aim = " (aim " + rows["aim_seq_number"].astype("string").fillna("?") + ", dated " + dated + ")"
+    return (label + aim.where(rows["milestone"] != "M1", " (reached " + dated + ")")).astype("string")
+
+
+_TYPE_LABELS = {"id_check": "ID check", "iag_record": "IAG record"}
+
+
+def _types_text(types: pd.Series) -> pd.Series:
+    """Evidence types for a message: ``job offer``, ``ID check``, ``new role offer or interview offer``."""
+    text = types.astype("string")
+    for name, label in _TYPE_LABELS.items():
+        text = text.str.replace(name, label, regex=False)
+    return text.str.replace("_", " ", regex=False)
+
+
+def _missing(ctx: RuleContext) -> pd.DataFrame:
+    req = evidence_requirements(ctx)
+    rows = req[req["found"] == 0]
+    message = (_claim_text(rows) + " claimed without " + _types_text(rows["requirement"].astype("string"))
+               + " in the evidence")
+    return _issues(rows, "EV_MISSING_01", rows["stage"], "evidence_type", rows["requirement"], message,
+                   rows["where"], claim=rows["claim"])
+
+
+def _late_for_claim(ctx: RuleContext) -> pd.DataFrame:
+    req = evidence_requirements(ctx)
+    rows = req[(req["milestone"] != "M1") & (req["found"] > 0) & (req["timely"] == 0)]
+    message = (_types_text(rows["requirement"].astype("string")) + " dated " + _dates(rows["earliest"])
+               + ", after the " + _claim_text(rows) + " it supports; evidence must be dated on or before the "
+               "milestone date")
+    return _issues(rows, "EV_TIMING_01", rows["stage"], "document_date", _dates(rows["earliest"]), message,
+                   rows["where"], claim=rows["claim"])
+
+
+def _with_bootcamp(docs: pd.DataFrame, ctx: RuleContext, *columns: str) -> pd.DataFrame:
+    boot = evidence_bootcamps(ctx)[["bc", *columns]]
+    return docs.dropna(subset=["bc"]).merge(boot, on="bc")
+
+
+def _eligibility_after_start(ctx: RuleContext) -> pd.DataFrame:
+    docs = evidence_documents(ctx)
+    docs = _with_bootcamp(docs[docs["stage"] == "eligibility"], ctx, "learn_aim_ref", "learn_start_date")
+    first = docs.sort_values(["document_date", "doc"], kind="stable").drop_duplicates(["bc", "evidence_type"])
+    rows = first[(first["document_date"] > _day(first["learn_start_date"])).fillna(False).astype(bool)]
+    days = (rows["document_date"] - _day(rows["learn_start_date"])).dt.days.astype("string")
+    message = (_types_text(rows["evidence_type"]) + " dated " + _dates(rows["document_date"]) + ", " + days
+               + " days after the bootcamp " + rows["learn_aim_ref"].astype("string") + " started ("
+               + _dates(rows["learn_start_date"]) + "); eligibility must be evidenced on or before the start")
+    return _issues(rows, "EV_TIMING_02", "eligibility", "document_date", _dates(rows["document_date"]), message,
+                   rows["where"], doc=rows["doc"])
+
+
+def _offer_after_six_months(ctx: RuleContext) -> pd.DataFrame:
+    docs = evidence_documents(ctx)
+    docs = _with_bootcamp(docs[docs["stage"] == "M3"], ctx, "learn_aim_ref", "learn_act_end_date")
+    first = docs.sort_values(["document_date", "doc"], kind="stable").drop_duplicates("bc")
+    limit = _day(first["learn_act_end_date"]) + pd.DateOffset(months=M3_MONTHS)
+    rows = first[(first["document_date"] > limit).fillna(False).astype(bool)]
+    limit = limit[rows.index]
+    message = (_types_text(rows["evidence_type"]) + " dated " + _dates(rows["document_date"])
+               + " is more than 6 months after the bootcamp " + rows["learn_aim_ref"].astype("string") + " ended ("
+               + _dates(rows["learn_act_end_date"]) + "); Milestone 3 needs the outcome by "
+               + _dates(limit))
+    return _issues(rows, "EV_TIMING_03", "M3", "document_date", _dates(rows["document_date"]), message,
+                   rows["where"], doc=rows["doc"])
+
+
+def _created_after_claim(ctx: RuleContext) -> pd.DataFrame:
+    docs = evidence_documents(ctx)
+    docs = docs[docs["pdf_created"].notna() & docs["stage"].isin(list(CLAIM_OF_STAGE)) & docs["bc"].notna()]
+    docs = docs.assign(milestone=docs["stage"].map(CLAIM_OF_STAGE))
+    claims = evidence_claims(ctx)[["bc", "milestone", "claim_date", "aim_seq_number"]]
+    cand = docs.merge(claims, on=["bc", "milestone"])
+    cand = cand[((cand["claim_date"] >= cand["document_date"]) | cand["document_date"].isna()).fillna(False)]
+    supported = cand.sort_values(["doc", "claim_date"], kind="stable").drop_duplicates("doc")
+    created = supported["pdf_created"].dt.normalize()
+    rows = supported[(created > supported["claim_date"]).fillna(False).astype(bool)]
+    stamp = rows["pdf_created"].dt.strftime("%Y-%m-%d %H:%M")
+    message = ("PDF of the " + _types_text(rows["evidence_type"]) + " dated " + _dates(rows["document_date"])
+               + " was created " + stamp + " (PDF metadata), after the " + _claim_text(rows)
+               + " it supports: the document may have been made or altered after the claim")
+    return _issues(rows, "EV_TIMING_04", rows["stage"], "pdf_created", stamp, message, rows["where"], doc=rows["doc"])
+
+
+def _wrong_amount(ctx: RuleContext) -> pd.DataFrame:
+    docs = evidence_documents(ctx)
+    docs = docs[docs["evidence_type"].isin(list(CO_FUNDING)) & docs["amount"].notna()]
+    docs = _with_bootcamp(docs, ctx, "learn_aim_ref", "rate", "rate_text", "price")
+    docs = docs[docs["rate"].notna() & docs["price"].notna()]
+    expected = (docs["rate"].astype(float) * docs["price"].astype(float) / 100).round(2)
+    rows = docs[((docs["amount"].astype(float) - expected).abs() > MONEY_TOLERANCE + 1e-9).to_numpy()]
+    expected = expected[rows.index]
+    money = _texts(rows["amount"], "£{:,.2f}")
+    message = (_types_text(rows["evidence_type"]) + " of " + money + " is not the contribution "
+               + rows["rate"].astype("string") + "% x £" + _texts(rows["price"], "{:,.2f}") + " = "
+               + _texts(expected, "£{:,.2f}") + " (PSM '" + rows["rate_text"].astype("string") + "', price of "
+               + rows["learn_aim_ref"].astype("string") + " in the contract), within £1")
+    return _issues(rows, "EV_MONEY_01", "co-funding", "amount", _texts(rows["amount"], "{:.2f}"), message,
+                   rows["where"], doc=rows["doc"])
+
+
+def _unpriced(ctx: RuleContext) -> pd.DataFrame:
+    """Contribution documents with an amount, of bootcamps with a recorded rate but no contract price."""
+    docs = evidence_documents(ctx)
+    docs = docs[docs["evidence_type"].isin(list(CO_FUNDING)) & docs["amount"].notna()]
+    docs = _with_bootcamp(docs, ctx, "learn_aim_ref", "rate", "price")
+    return docs[docs["rate"].notna() & docs["price"].isna()]
+
+
+def _price_missing(ctx: RuleContext, ukprn: int, rows: pd.DataFrame) -> str:
+    table = ctx.contract_table()
+    if not ctx.contracts_given or ctx.contracts is None:
+        return "no contracts file was given"
+    if len(table) == 0 or ukprn not in {int(u) for u in table["ukprn"].dropna()}:
+        return f"the contracts give no contract for UKPRN {ukprn}"
+    aims = ", ".join(sorted(set(rows["learn_aim_ref"].dropna().astype(str))))
+    return f"the contract for UKPRN {ukprn} gives no price for {aims}"
+
+
+def _not_evaluated(ctx: RuleContext, rows: pd.DataFrame, check_id: str, field: str,
+                   reason: Callable[[RuleContext, int, pd.DataFrame], str], needed: str) -> pd.DataFrame:
+    """One ``not-evaluated`` finding per provider of ``rows`` (``reason`` says why), its source the return."""
+    frames = [ctx.not_evaluated([ukprn], field=field, message=f"{check_id} not evaluated: "
+                                f"{reason(ctx, int(ukprn), group)}; needed: {needed}")
+              for ukprn, group in rows.groupby("ukprn")]  # one per provider: a handful at most
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(source=out["return_id"].map(ctx.all.returns.set_index("return_id")["path"]))
+
+
+def _no_register(ctx: RuleContext, ukprn: int, rows: pd.DataFrame) -> str:
+    return "no employer register was given"
+
+
+def _needs_register(ctx: RuleContext, rows: pd.DataFrame, check_id: str, field: str, needed: str) -> pd.DataFrame:
+    evidence = evidence_of(ctx)
+    if evidence is None or evidence.employers is not None:
+        return pd.DataFrame()
+    return _not_evaluated(ctx, rows, check_id, field, _no_register, needed)
+
+
+def _co_funder_of_bootcamps(ctx: RuleContext) -> pd.DataFrame:
+    """``bc``, ``name``, ``size``, ``how``: the co-funding employer of each bootcamp with a contribution rate,
+    from the register entry of its EmpId, else from the register entry named on its contribution documents."""
+    boot = evidence_bootcamps(ctx)
+    boot = boot[boot["rate"].notna()]
+    by_id = boot.dropna(subset=["employer_size"])
+    by_id = by_id.assign(name=by_id["employer_name"], size=by_id["employer_size"], how="EmpId " + by_id["emp_id"]
+                         .astype("string"))[["bc", "name", "size", "how"]]
+    docs = evidence_documents(ctx)
+    docs = docs[docs["evidence_type"].isin(list(CO_FUNDING)) & docs["bc"].isin(boot["bc"])
+                & ~docs["bc"].isin(by_id["bc"])]
+    register = _register(ctx)[["name", "size", "name_key"]].dropna(subset=["size", "name_key"])
+    named = docs.merge(register, left_on="employer_key", right_on="name_key").drop_duplicates("bc")
+    named = named.assign(how="named on the " + _types_text(named["evidence_type"]))[["bc", "name", "size", "how"]]
+    return pd.concat([by_id, named], ignore_index=True)
+
+
+def _rate_not_size(ctx: RuleContext) -> pd.DataFrame:
+    boot = evidence_bootcamps(ctx)
+    rows = boot.merge(_co_funder_of_bootcamps(ctx), on="bc")
+    expected = rows["size"].map(RATE_BY_SIZE).astype("Int64")
+    rows = rows[(rows["rate"] != expected).fillna(False).astype(bool)]
+    expected = expected[rows.index]
+    message = ("PSM '" + rows["rate_text"].astype("string") + "' on " + rows["learn_aim_ref"].astype("string")
+               + ", but the co-funding employer " + rows["name"].astype("string") + " (" + rows["how"]
+               + ") is " + rows["size"].astype("string") + " in the employer register, so the contribution should "
+               "be " + expected.astype("string") + "%")
+    where = (rows["return_id"].map(ctx.all.returns.set_index("return_id")["path"]).astype("string") + ":"
+             + rows["line"].astype("string")).fillna(rows["return_id"].astype("string"))
+    return _issues(rows, "EV_MONEY_02", "co-funding", "PSM", rows["rate_text"], message, where)
+
+
+def _reused(ctx: RuleContext) -> pd.DataFrame:
+    evidence = evidence_of(ctx)
+    docs = evidence_documents(ctx)
+    if evidence is None or docs.empty:
+        return _issues(docs, "EV_REUSE_01", "", "", "", "", "")
+    every = evidence.evidence.reset_index(drop=True).reset_index(names="doc")
+    every = every[every["sha256"].notna() & (every["file_size"] != 0).fillna(True).astype(bool)]
+    owners = every.drop_duplicates(["sha256", *LEARNER_KEY])
+    shared = owners.groupby("sha256")["learn_ref_number"].transform("size") > 1
+    owners = owners[shared.to_numpy()]
+    rows = docs[docs["doc"].isin(owners["doc"])]
+    listing = owners.assign(_who=owners["ukprn"].astype("string") + "/" + owners["learn_ref_number"] + " ("
+                            + _types_text(owners["evidence_type"]) + ")")
+    others = rows[["doc", "sha256", *LEARNER_KEY]].merge(listing[["sha256", *LEARNER_KEY, "_who"]], on="sha256",
+                                                         suffixes=("", "_o"))
+    others = others[(others["ukprn"] != others["ukprn_o"]) | (others["learn_ref_number"]
+                                                                != others["learn_ref_number_o"])]
+    who = others.groupby("doc")["_who"].agg(lambda s: ", ".join(sorted(s)))
+    message = ("the " + _types_text(rows["evidence_type"]) + " file " + rows["file"].astype("string").fillna("")
+               + " is byte for byte the same (SHA-256 " + rows["sha256"].str.slice(0, 12) + "...) as the evidence of "
+               + rows["doc"].map(who).astype("string") + ": one document cannot evidence two learners")
+    return _issues(rows, "EV_REUSE_01", rows["stage"], "sha256", rows["sha256"], message, rows["where"],
+                   doc=rows["doc"])
+
+
+def _unregistered(ctx: RuleContext) -> pd.DataFrame:
+    evidence = evidence_of(ctx)
+    docs = evidence_documents(ctx)
+    if evidence is None or evidence.employers is None:
+        return _issues(docs.iloc[0:0], "EV_EMP_01", "", "", "", "", "")
+    register = evidence.employers
+    letters = docs[docs["evidence_type"].isin(list(EMPLOYER_LETTERS)) & docs["employer_key"].notna()]
+    by_name = letters["employer_key"].isin(register["name_key"].dropna())
+    ids = pd.to_numeric(letters["employer"].str.strip().where(letters["employer"].str.fullmatch(r"\s*\d+\s*")),
+                        errors="coerce")
+    by_id = ids.isin(register["employer_id"].dropna().astype(float))
+    rows = letters[~(by_name | by_id).fillna(False).astype(bool)]
+    message = (_types_text(rows["evidence_type"]) + " from " + rows["employer"].astype("string")
+               + ", which is not in the employer register (" + str(len(register)) + " employers)")
+    return _issues(rows, "EV_EMP_01", rows["stage"], "employer", rows["employer"], message, rows["where"],
+                   doc=rows["doc"])
+
+
+def _co_funders(ctx: RuleContext) -> pd.DataFrame:
+    """Employers that co-fund a place: ``employer_key``, the co-funded learner (ukprn, learn_ref_number) and
+    ``how``. From the ILR (EmpId of a co-funded bootcamp, named through the register) and from the employers
+    named on contribution invoices and payments."""
+    boot = evidence_bootcamps(ctx)
+    ilr = boot[(boot["learner_type"] == CO_FUNDED) & boot["employer_key"].notna()]
+    ilr = ilr.assign(how="EmpId of a co-funded bootcamp")[["employer_key", *LEARNER_KEY, "how"]]
+    evidence = evidence_of(ctx)
+    docs = evidence.evidence if evidence is not None else pd.DataFrame(columns=["evidence_type", "employer",
+                                                                                *LEARNER_KEY])
+    docs = docs[docs["evidence_type"].isin(list(CO_FUNDING))]
+    docs = docs.assign(employer_key=employer_key(docs["employer"]), how="contribution "
+                       + _types_text(docs["evidence_type"].astype("string"))).dropna(subset=["employer_key"])
+    return pd.concat([ilr, docs[["employer_key", *LEARNER_KEY, "how"]]], ignore_index=True)
+
+
+def _hired_by_interested_party(ctx: RuleContext) -> pd.DataFrame:
+    docs = evidence_documents(ctx)
+    docs = _with_bootcamp(docs[docs["stage"] == "M3"], ctx, "learner_type", "provider")
+    docs = docs[(docs["learner_type"] == INDEPENDENT) & docs["employer_key"].notna()]
+    own = (docs["employer_key"] == employer_key(docs["provider"].astype("string"))).fillna(False).astype(bool)
+    funders = _co_funders(ctx)
+    pairs = docs[["doc", *LEARNER_KEY, "employer_key"]].merge(funders, on="employer_key", suffixes=("", "_f"))
+    pairs = pairs[(pairs["ukprn"] != pairs["ukprn_f"]) | (pairs["learn_ref_number"] != pairs["learn_ref_number_f"])]
+    funded = pairs.assign(_who=pairs["ukprn_f"].astype("string") + "/" + pairs["learn_ref_number_f"])
+    funded = funded.groupby("doc")["_who"].agg(lambda s: ", ".join(sorted(set(s))[:5]))
+    rows = docs[own | docs["doc"].isin(funded.index)]
+    why = pd.Series("", index=rows.index, dtype="string")
+    why = why.where(~own[rows.index], "the provider itself")
+    co = rows["doc"].map(funded).astype("string")
+    why = why.mask(co.notna(), why.where(why == "", why + " and ") + "an employer that co-funded the place of "
+                   + co)
+    message = ("independent learner's " + _types_text(rows["evidence_type"]) + " is from "
+               + rows["employer"].astype("string") + ", " + why + ": the new job may not be a genuine outcome "
+               "(or the learner not independent)")
+    return _issues(rows, "EV_EMP_02", "M3", "employer", rows["employer"], message, rows["where"], doc=rows["doc"])
+
+
+CHECKS: dict[str, Callable[[RuleContext], pd.DataFrame]] = {
+    "EV_MISSING_01": _missing, "EV_TIMING_01": _late_for_claim, "EV_TIMING_02": _eligibility_after_start,
+    "EV_TIMING_03": _offer_after_six_months, "EV_TIMING_04": _created_after_claim, "EV_MONEY_01": _wrong_amount,
+    "EV_MONEY_02": _rate_not_size, "EV_REUSE_01": _reused, "EV_EMP_01": _unregistered,
+    "EV_EMP_02": _hired_by_interested_party,
+}
+
+
+def evidence_issues(ctx: RuleContext, check_ids: list[str] | None = None) -> pd.DataFrame:
+    """Every issue the evidence checks find (one row per document or requirement; :data:`ISSUE_COLUMNS`)."""
+    if evidence_of(ctx) is None:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    frames = [_issues_of(ctx, c) for c in (check_ids or CHECKS)]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)
+
+
+def _issues_of(ctx: RuleContext, check_id: str) -> pd.DataFrame:
+    return ctx.memo(f"evidence.issues.{check_id}", lambda: CHECKS[check_id](ctx))
+
+
+def _findings(ctx: RuleContext, check_id: str, per_claim: bool = False) -> pd.DataFrame:
+    """The check's issues as raw findings, attached to the learner's latest return in scope (``source``: the
+    manifest row, document or return concerned). ``per_claim`` joins a claim's issues into one finding."""
+    if evidence_of(ctx) is None:
+        return pd.DataFrame()
+    issues = _issues_of(ctx, check_id)
+    if issues.empty:
+        return pd.DataFrame()
+    if per_claim:
+        issues = issues.groupby("claim", sort=False).agg(
+            ukprn=("ukprn", "first"), learn_ref_number=("learn_ref_number", "first"), field=("field", "first"),
+            value=("value", ", ".join), message=("message", _join_claim_messages), where=("where", "first"))
+    rows = issues.reset_index(drop=True).merge(_in_scope(ctx), on=LEARNER_KEY, how="left")
+    out = ctx.findings(rows, field=check_id, value=rows["value"], message=rows["message"], learner_level=True)
+    return out.assign(field=rows["field"].to_numpy(), source=rows["where"].to_numpy())
+
+
+def _has_evidence(ctx: RuleContext, rows: pd.DataFrame) -> pd.Series:
+    """True for rows (``ukprn``, ``learn_ref_number``) of learners with any document."""
+    docs = evidence_documents(ctx)
+    found = pd.MultiIndex.from_frame(rows[LEARNER_KEY]).isin(pd.MultiIndex.from_frame(docs[LEARNER_KEY]))
+    return pd.Series(found, index=rows.index, dtype=bool)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _join_claim_messages(messages: pd.Series) -> str:
+    """``Milestone 1 (...) claimed without enrolment form in the evidence`` for several requirements:
+    ``Milestone 1 (...) claimed without enrolment form, id check in the evidence``."""
+    texts = list(messages)
+    if len(texts) == 1:
+        return texts[0]
+    head, _, _ = texts[0].partition(" claimed without ")
+    parts = [t.partition(" claimed without ")[2].removesuffix(" in the evidence") for t in texts]
+    return f"{head} claimed without {', '.join(parts)} in the evidence"
+
+
+# -- the rules ------------------------------------------------------------------------------------------------------
+
+@rule("EV_MISSING_01", "no-pay", reads=["evidence_type", "LearnAimRef", "LearnStartDate", "FFI", "EmpStat"],
+      family="evidence")
+def ev_missing(ctx: RuleContext) -> pd.DataFrame:
+    """A milestone claimed without the evidence it requires.
+
+    **What it checks**: every claim of a learner with any evidence has each document it requires (any date):
+
+    - Milestone 1 (each bootcamp aim in scope once start + 14 days is on or before its return's preparation date
+      and the learner was still on the bootcamp that day): enrolment form, ID check, residency proof, employment
+      status declaration, IAG record, initial assessment and attendance record; for a co-funded aim (FFI 2) also
+      the employer contribution invoice and payment;
+    - Milestone 2 (each M2 aim): final assessment, certificate of achievement, and the learner type's evidence:
+      interview offer (independent), new responsibilities letter or interview offer (co-funded), self-employment
+      action plan or interview offer (self-employed);
+    - Milestone 3 (each M3 aim): job offer (independent), new role offer (co-funded), self-employment contract
+      (self-employed).
+
+    The learner type is that of the bootcamp the claim is for (``auditkit.learner_types``). One finding per claim,
+    the value listing what is missing.
+
+    **Why it matters**: the funder pays a milestone only on evidence (Wave 5 payment milestones: an offer of
+    interview for Milestone 2, an offer of a job or new role for Milestone 3); without it the claim cannot be
+    paid. Severity no-pay.
+
+    **Example**: an independent learner's M2 aim dated 2024-12-13 and no interview offer in the evidence:
+    no-pay finding on evidence_type, value `interview_offer`.
+
+    **Limits**: learners with no evidence row at all are not checked (the evidence pack may cover a sample of
+    learners). Documents are matched to claims through the bootcamp they are attributed to (see
+    ``auditkit.rules.evidence``). Evidence after the bootcamp (destination, referral) is shown by the
+    per-learner view but is not required for a payment.
+    """
+    return _findings(ctx, "EV_MISSING_01", per_claim=True)
+
+
+@rule("EV_TIMING_01", "error", reads=["document_date", "LearnStartDate"], family="evidence")
+def ev_dated_after_claim(ctx: RuleContext) -> pd.DataFrame:
+    """Evidence dated after the milestone claim it supports.
+
+    **What it checks**: for each Milestone 2 and 3 claim and each document type it requires (see EV_MISSING_01),
+    at least one document of the type is dated on or before the claim's date (the M2/M3 aim's LearnStartDate),
+    dates compared as calendar dates. One finding per claim and requirement whose documents are all dated later.
+
+    **Why it matters**: a milestone is earned when its evidence exists; a claim dated before its evidence was
+    claimed too early (and possibly in the wrong collection period). Severity error: the evidence exists, the
+    milestone date in the ILR is wrong.
+
+    **Example**: M2 aim dated 2024-10-25, the interview offer dated 2024-11-06: error finding on document_date,
+    value `2024-11-06`.
+
+    **Limits**: Milestone 1's eligibility evidence is EV_TIMING_02; its attendance and contribution documents
+    are not timed. A requirement with no document at all is EV_MISSING_01. Undated documents (a file whose name
+    has no date) count as timely.
+    """
+    return _findings(ctx, "EV_TIMING_01")
+
+
+@rule("EV_TIMING_02", "error", reads=["document_date", "LearnStartDate"], family="evidence")
+def ev_eligibility_after_start(ctx: RuleContext) -> pd.DataFrame:
+    """Eligibility evidence dated after the bootcamp start.
+
+    **What it checks**: for each bootcamp and each eligibility type (enrolment form, ID check, residency proof,
+    employment status declaration, IAG record, initial assessment) with documents, the earliest is dated on or
+    before the bootcamp's LearnStartDate. One finding per bootcamp and type whose documents all come later.
+
+    **Why it matters**: eligibility (identity, residency, employment status, suitability) must be established
+    before a learner starts; evidence made later suggests the learner started before being found eligible.
+    Severity error: the learner may well be eligible, but the enrolment was not done as required.
+
+    **Example**: bootcamp started 2024-11-18, ID check dated 2024-11-27: error finding on document_date, value
+    `2024-11-27`.
+
+    **Limits**: a later copy of a document does not count when an earlier one is on or before the start.
+    """
+    return _findings(ctx, "EV_TIMING_02")
+
+
+@rule("EV_TIMING_03", "no-pay", reads=["document_date", "LearnActEndDate"], family="evidence")
+def ev_offer_after_six_months(ctx: RuleContext) -> pd.DataFrame:
+    """Job offer (Milestone 3 evidence) more than 6 months after the bootcamp's end.
+
+    **What it checks**: for each bootcamp with a LearnActEndDate and Milestone 3 evidence (job offer, new role
+    offer, self-employment contract), the earliest such document is dated no later than the end plus 6
+    calendar months (a bootcamp ending 2024-07-19 allows an offer up to 2025-01-19).
+
+    **Why it matters**: Milestone 3 pays for a job, new role or contract secured within 6 months of completing
+    the bootcamp; an offer made later is not that outcome, whatever date the M3 aim carries. Severity no-pay.
+
+    **Example**: bootcamp ended 2024-07-19, job offer dated 2025-02-03: no-pay finding on document_date, value
+    `2025-02-03`.
+
+    **Limits**: the M3 aim's own date is W5_M3_04. Bootcamps without a LearnActEndDate are not checked.
+    """
+    return _findings(ctx, "EV_TIMING_03")
+
+
+@rule("EV_TIMING_04", "warning", reads=["pdf_created", "document_date", "LearnStartDate"], family="evidence")
+def ev_pdf_created_after_claim(ctx: RuleContext) -> pd.DataFrame:
+    """A PDF created (metadata) after the date of the claim it supports.
+
+    **What it checks**: each PDF with a creation date in its metadata supports a claim: eligibility,
+    co-funding and attendance documents support Milestone 1 (dated start + 14 days), completion and M2 documents
+    the Milestone 2 claim, M3 documents the Milestone 3 claim; the claim supported is the learner's earliest of
+    that milestone dated on or after the document's own date. The PDF's creation date (as a calendar date) must
+    not be after the claim's date.
+
+    **Why it matters**: a letter dated before the claim but whose file was made after it may have been written
+    (or rewritten) after the event to support the claim. Severity warning: a later scan of a paper original
+    also has a later creation date, so the auditor should ask for the original.
+
+    **Example**: interview offer dated 2024-12-06 (the M2 date), its PDF created on 2024-12-31: warning on
+    pdf_created.
+
+    **Limits**: documents dated after every claim they could support are EV_TIMING_01's, not this check's;
+    PDFs without a creation date and documents of the after-bootcamp stage are not checked.
+    """
+    return _findings(ctx, "EV_TIMING_04")
+
+
+@rule("EV_MONEY_01", "error", reads=["amount", "PSM", "LearnAimRef"], family="evidence", needs_contract=True)
+def ev_contribution_amount(ctx: RuleContext) -> pd.DataFrame:
+    """Contribution invoice or payment amount not equal to rate x price (within £1).
+
+    **What it checks**: each employer contribution invoice and payment with an amount, of a bootcamp whose PSM
+    records the contribution (exactly `Contribution 10` or `Contribution 30`) and whose aim has a price in the
+    provider's contract: the amount is the rate times the price, within £1.
+
+    **Why it matters**: the funder pays the provider less the employer's contribution; a contribution invoiced or
+    paid short means the employer did not pay its share (the co-funding compliance KPI). Severity error.
+
+    **Example**: price £4,200, `Contribution 10`, payment of £210.00: error finding on amount, value `210.00`
+    (expected £420.00).
+
+    **Limits**: documents without an amount, and bootcamps without a recognised contribution in the PSM
+    (W5_FFI_02 and W5_FFI_04 report those), are not checked; without the aim's price in the contract the check
+    gives one not-evaluated finding per provider.
+    """
+    if evidence_of(ctx) is None:
+        return pd.DataFrame()
+    missing = _not_evaluated(ctx, _unpriced(ctx), "EV_MONEY_01", "amount", _price_missing,
+                             "the price of each co-funded bootcamp aim in the provider's contract")
+    return _concat([_findings(ctx, "EV_MONEY_01"), missing])
+
+
+@rule("EV_MONEY_02", "error", reads=["PSM", "EmpId", "employer register size"], family="evidence")
+def ev_rate_not_size(ctx: RuleContext) -> pd.DataFrame:
+    """Contribution rate not matching the employer's size in the register.
+
+    **What it checks**: a bootcamp whose PSM records `Contribution 10` or `Contribution 30` has a co-funding
+    employer in the register (by the EmpId of the employment status at the start, else by the employer named on
+    its contribution invoice or payment); an SME contributes 10%, a large employer 30%. One finding per bootcamp.
+
+    **Why it matters**: employers training their own staff pay 10% (SMEs) or 30% (large employers); a large
+    employer recorded at 10% leaves the funder paying 20% of the price it should not. Severity error.
+
+    **Example**: `Contribution 10` and EmpId 900100111, a large employer in the register: error finding on PSM,
+    value `Contribution 10`.
+
+    **Limits**: without the employer register, one not-evaluated finding per provider; employers not found in
+    it, or without a size, are not checked.
+    """
+    if evidence_of(ctx) is None:
+        return pd.DataFrame()
+    boot = evidence_bootcamps(ctx)
+    with_evidence = boot[boot["rate"].notna() & _has_evidence(ctx, boot)]
+    return _concat([_findings(ctx, "EV_MONEY_02"),
+                    _needs_register(ctx, with_evidence, "EV_MONEY_02", "PSM", "the employer register (sizes)")])
+
+
+@rule("EV_REUSE_01", "error", reads=["sha256"], family="evidence")
+def ev_reused_file(ctx: RuleContext) -> pd.DataFrame:
+    """The same file (SHA-256) attached to two or more learners.
+
+    **What it checks**: documents with a hash (computed from the file, else as listed in the manifest) shared by
+    documents of another learner (another UKPRN or LearnRefNumber). One finding per learner and document.
+
+    **Why it matters**: one job offer letter cannot evidence two people's outcomes; a copied file means at least
+    one claim rests on someone else's evidence. Severity error: both learners are reported, the auditor decides
+    which document is genuine.
+
+    **Example**: learners FLD0032 and FLD0034 each filed job_offer PDFs with the same SHA-256: one error finding
+    for each, on sha256.
+
+    **Limits**: empty files are not compared. The same file listed twice for one learner is not reuse.
+    """
+    return _findings(ctx, "EV_REUSE_01")
+
+
+@rule("EV_EMP_01", "warning", reads=["employer", "employer register"], family="evidence")
+def ev_employer_not_registered(ctx: RuleContext) -> pd.DataFrame:
+    """Interview or job offer from an employer absent from the register.
+
+    **What it checks**: each employer letter (interview offer, new responsibilities letter, job offer, new role
+    offer) naming an employer names one in the employer register: by name, compared without regard to case,
+    punctuation, spacing, `&`/`and`, `Limited`/`Ltd` (``auditkit.readers.employers.employer_key``), or by
+    employer id.
+
+    **Why it matters**: the provider's employer engagement is tracked through the register (satisfaction,
+    confirmation); an offer from an unknown employer cannot be verified with it and may not be genuine. Severity
+    warning: the employer may be real but unregistered; the auditor should contact it.
+
+    **Example**: an interview offer from `Quillon Data Works Ltd`, not in the register: warning on employer.
+
+    **Limits**: without the employer register, one not-evaluated finding per provider; letters that name no
+    employer are not checked.
+    """
+    if evidence_of(ctx) is None:
+        return pd.DataFrame()
+    docs = evidence_documents(ctx)
+    letters = docs[docs["evidence_type"].isin(list(EMPLOYER_LETTERS)) & docs["employer"].notna()]
+    return _concat([_findings(ctx, "EV_EMP_01"),
+                    _needs_register(ctx, letters, "EV_EMP_01", "employer", "the employer register (names)")])
+
+
+@rule("EV_EMP_02", "warning", reads=["employer", "FFI", "EmpId", "contract provider"], family="evidence")
+def ev_job_with_interested_party(ctx: RuleContext) -> pd.DataFrame:
+    """Independent learner's new job with an employer that co-funded someone else's place, or with the provider.
+
+    **What it checks**: for learners whose bootcamp is independent (neither co-funded nor self-employed), each
+    Milestone 3 document (job offer) names an employer that is neither the provider itself (its name in the
+    contract) nor an employer that co-funds another learner's place (the register employer of a co-funded
+    bootcamp's EmpId, or an employer named on another learner's contribution invoice or payment).
+
+    **Why it matters**: a provider hiring its own learner, or an employer that co-funds its staff's training
+    hiring an "independent" learner, suggests the outcome was arranged for the claim, or that the learner is the
+    employer's own staff and should have been co-funded (the employer paying its contribution). Severity warning:
+    such jobs can be genuine; the auditor should look at them.
+
+    **Example**: an independent learner's job offer from the provider `Foundry Lane Digital Ltd`: warning on
+    employer.
+
+    **Limits**: the provider is recognised only by its name in the contracts file.
+    """
+    return _findings(ctx, "EV_EMP_02")

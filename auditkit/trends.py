@@ -1,0 +1,162 @@
+"""KPI trends across returns: the KPIs as they stood at each snapshot return of each provider.
+
+Providers send a return every month or so, each a snapshot of the same learners. :func:`kpi_trends` computes
+the KPIs (:func:`auditkit.kpis.kpis`, cumulative per provider and bootcamp aim) as of every snapshot, so an
+analyst sees how a provider's figures moved: learners progress, drop out, complete and reach outcomes between
+returns, and providers correct or add records.
+
+**What a snapshot sees.** The snapshot of provider P prepared on date D is evaluated on every return loaded that
+was prepared on or before D, keeping the latest return of each provider and ILR year among them: that is the
+snapshot itself, P's latest earlier-year return as of D (so an M3 in the 2024-25 return finds its bootcamp and
+M2 in the 2023-24 return), and the other providers' latest returns as of D (so the whole-dataset rules, such as a
+second Milestone 1 for a ULN, see what the funder could have seen on that date). The rules, the milestones and
+the KPIs are computed on that view as of D; the last snapshot of each provider therefore gives the same figures
+as :func:`auditkit.kpis.kpis` on everything loaded (unless evidence dated after it changes them). Returns sharing a
+preparation date share one evaluation.
+
+A snapshot sees the evidence documents dated (``document_date``) on or before its date, and the employer scores
+given (``date_contacted``) by then; the evidence checks run on that evidence with the rules, as they do for the
+whole case. A document dated before a snapshot but received later counts: it existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from auditkit.frames.ilr import Field
+from auditkit.kpis import KPI_BY_ID, KPIResult, kpis, latest_values
+from auditkit.readers.ilr import ILRData, latest_returns
+
+F = Field
+#: Columns of :func:`kpi_trends`.
+TREND_FIELDS: tuple[Field, ...] = (
+    F("ukprn", "", "int", "Provider."),
+    F("ilr_year", "", "str", "ILR year of the snapshot return."),
+    F("period", "", "str", "Period (R01-R14) of the snapshot return."),
+    F("return_id", "", "str", "The snapshot return."),
+    F("as_of", "", "date", "Preparation date of the snapshot: the date the KPIs are as of."),
+    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim, or `all` for the provider's total."),
+    F("kpi", "", "str", "KPI id (see `auditkit.kpis.KPIS`)."),
+    F("numerator", "", "int", "Cumulative numerator as of the snapshot (the count for starts and M1 achieved)."),
+    F("denominator", "", "int", "Cumulative denominator as of the snapshot (NA for counts)."),
+    F("value", "", "decimal", "numerator / denominator (a ratio), or the count."),
+    F("target", "", "decimal", "Target as a ratio (NA without one)."),
+    F("direction", "", "str", "at-least or at-most."),
+    F("status", "", "str", "red / amber / green / not-evaluated against the target (NA without one)."),
+)
+TREND_COLUMNS = [f.column for f in TREND_FIELDS]
+TRENDS_SCHEMA = pa.DataFrameSchema(
+    {f.column: pa.Column(f.dtype, nullable=True, description=f.description) for f in TREND_FIELDS},
+    name="kpi_trends", description="KPI values as of each snapshot return.", strict=True, ordered=True)
+
+
+def empty_trends() -> pd.DataFrame:
+    return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in TREND_FIELDS})
+
+
+def snapshot_view(data: ILRData, as_of: Any) -> ILRData:
+    """Every return prepared on or before ``as_of``, keeping the latest of each provider and ILR year."""
+    r = data.returns
+    eligible = r[(r["file_preparation_date"] <= pd.Timestamp(as_of)).fillna(False).astype(bool)]
+    return data.select(latest_returns(eligible)["return_id"])
+
+
+def _evidence_as_of(evidence: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+    """The evidence documents that existed on ``day``: dated (``document_date``) on or before it; undated rows are
+    kept."""
+    if evidence is None or "document_date" not in evidence:
+        return evidence
+    when = pd.to_datetime(evidence["document_date"], errors="coerce")
+    return evidence[(when.isna() | (when <= day)).to_numpy()].reset_index(drop=True)
+
+
+def _employers_as_of(employers: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+    """The register with the satisfaction scores given after ``day`` (``date_contacted``) left empty."""
+    if employers is None or "date_contacted" not in employers or "satisfaction" not in employers:
+        return employers
+    later = (pd.to_datetime(employers["date_contacted"], errors="coerce") > day).fillna(False).to_numpy()
+    return employers.assign(satisfaction=employers["satisfaction"].astype("Float64").mask(later))
+
+
+def _split(evidence: Any, employers: pd.DataFrame | None) -> tuple[Any, pd.DataFrame | None, pd.DataFrame | None]:
+    """(EvidenceData or None, evidence frame, employer register) from what the caller gave."""
+    from auditkit.readers.evidence import EVIDENCE_FIELDS, EvidenceData, empty_problems, typed_frame
+
+    if isinstance(evidence, EvidenceData):
+        register = employers if employers is not None else evidence.employers
+        return evidence, evidence.evidence, register
+    if evidence is None:
+        return None, None, employers
+    frame = typed_frame(evidence, EVIDENCE_FIELDS)  # every declared column, so the evidence checks can read it
+    return EvidenceData(frame, empty_problems(), employers), frame, employers
+
+
+def snapshot_kpis(data: ILRData, contracts: Any, as_of: Any, *, evidence: Any = None,
+                  employers: pd.DataFrame | None = None) -> KPIResult:
+    """The KPIs of every provider as of one date (see the module docs for what the snapshot sees). ``evidence`` is
+    the evidence frame or an :class:`~auditkit.readers.evidence.EvidenceData` (whose register is used when
+    ``employers`` is not given); the evidence checks run on what existed on the date."""
+    from dataclasses import replace
+
+    from auditkit.milestones import milestones
+    from auditkit.rules import RuleContext, run_rules
+
+    day = pd.Timestamp(as_of).normalize()
+    bundle, frame, register = _split(evidence, employers)
+    frame, register = _evidence_as_of(frame, day), _employers_as_of(register, day)
+    if bundle is not None:
+        bundle = replace(bundle, evidence=frame, employers=register)
+    ctx = RuleContext(snapshot_view(data, day), contracts, contracts_given=contracts is not None, evidence=bundle)
+    return kpis(ctx, milestones(ctx, run_rules(ctx)), frame, register)
+
+
+def kpi_trends(data: ILRData, contracts: Any = None, *, evidence: Any = None,
+               employers: pd.DataFrame | None = None, ukprns: Iterable[int] | None = None,
+               kpi_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """One row per provider x snapshot return (ILR year, period) x bootcamp aim (and ``all``) x KPI: the
+    cumulative KPI values as of the snapshot's preparation date (see the module docs).
+
+    ``evidence`` is the evidence frame or an :class:`~auditkit.readers.evidence.EvidenceData`; ``employers`` the
+    employer register (default: the EvidenceData's). ``ukprns`` limits the providers (their snapshots' dates are
+    still evaluated on every provider's returns); ``kpi_ids`` the KPIs.
+    """
+    returns = data.returns.dropna(subset=["file_preparation_date"])
+    if ukprns is not None:
+        returns = returns[returns["ukprn"].isin([int(u) for u in ukprns])]
+    wanted = None if kpi_ids is None else list(kpi_ids)
+    unknown = [k for k in wanted or [] if k not in KPI_BY_ID]
+    if unknown:
+        raise ValueError(f"unknown KPI id(s): {', '.join(unknown)}; expected any of {', '.join(KPI_BY_ID)}")
+    frames = []
+    for day, snapshots in returns.groupby(returns["file_preparation_date"].dt.normalize(), sort=True):
+        result = snapshot_kpis(data, contracts, day, evidence=evidence, employers=employers)
+        last = latest_values(result.values)
+        if wanted is not None:
+            last = last[last["kpi"].isin(wanted)]
+        for snap in snapshots.sort_values(["ukprn", "ilr_year", "period_number"]).itertuples(index=False):
+            rows = last[last["ukprn"] == snap.ukprn]
+            if rows.empty:
+                continue
+            frames.append(pd.DataFrame({
+                "ukprn": rows["ukprn"], "ilr_year": snap.ilr_year, "period": snap.period,
+                "return_id": snap.return_id, "as_of": day, "bootcamp_aim": rows["bootcamp_aim"], "kpi": rows["kpi"],
+                "numerator": rows["cumulative_numerator"], "denominator": rows["cumulative_denominator"],
+                "value": rows["cumulative_value"], "target": rows["target"], "direction": rows["direction"],
+                "status": rows["status"]}))
+    if not frames:
+        return empty_trends()
+    out = pd.concat(frames, ignore_index=True)
+    out = out.astype({f.column: f.dtype for f in TREND_FIELDS})[TREND_COLUMNS]
+    order = {k: i for i, k in enumerate(KPI_BY_ID)}
+    out = out.assign(_all=(out["bootcamp_aim"] == "all").astype(int), _k=out["kpi"].map(order))
+    out = out.sort_values(["ukprn", "_all", "bootcamp_aim", "_k", "as_of", "ilr_year", "period"], kind="stable")
+    return out.drop(columns=["_all", "_k"]).reset_index(drop=True)
+
+
+def snapshot_label(trends: pd.DataFrame) -> pd.Series:
+    """``"2023-24 R10"`` for each row: how a chart labels a snapshot."""
+    return trends["ilr_year"].astype("string") + " " + trends["period"].astype("string")
