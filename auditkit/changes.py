@@ -25,10 +25,10 @@ Personal fields (names, date of birth, NI number, address, postcode, phone, e-ma
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 
 from auditkit.aims import M2_AIM, M3_AIM
-from auditkit.frames.ilr import ENTITY_BY_FRAME, Field
+from auditkit.frames.fields import Field, empty_frame_of, frame_schema
+from auditkit.frames.ilr import ENTITY_BY_FRAME
 from auditkit.privacy import mask_frame
 from auditkit.readers.ilr import ILRData
 
@@ -60,16 +60,14 @@ CHANGE_FIELDS: tuple[Field, ...] = (
     F("new", "", "str", "Value in the later return (masked in displays when the field is personal)."),
 )
 CHANGE_COLUMNS = [f.column for f in CHANGE_FIELDS]
-CHANGES_SCHEMA = pa.DataFrameSchema(
-    {f.column: pa.Column(f.dtype, nullable=True, description=f.description) for f in CHANGE_FIELDS},
-    name="changes", description="What a provider changed between two returns.", strict=True, ordered=True)
+CHANGES_SCHEMA = frame_schema("changes", CHANGE_FIELDS, "What a provider changed between two returns.")
 
 _LEARNER_FIELDS = [f for f in ENTITY_BY_FRAME["learners"].fields]
 _DELIVERY_FIELDS = [f for f in ENTITY_BY_FRAME["deliveries"].fields if f.column != "aim_seq_number"]
 
 
 def empty_changes() -> pd.DataFrame:
-    return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in CHANGE_FIELDS})
+    return empty_frame_of(CHANGE_FIELDS)
 
 
 def _text(s: pd.Series) -> pd.Series:

@@ -82,9 +82,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
-from auditkit.frames.ilr import Field
+from auditkit.frames.fields import Field, empty_frame_of, frame_schema
 from auditkit.reference import destination_codes
 
 #: ``bootcamp_aim`` of the provider totals.
@@ -189,24 +188,18 @@ KPI_VALUE_COLUMNS = [f.column for f in KPI_VALUE_FIELDS]
 KPI_MEMBER_COLUMNS = [f.column for f in KPI_MEMBER_FIELDS]
 
 
-def _frame_schema(name: str, fields: tuple[Field, ...], description: str) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {f.column: pa.Column(f.dtype, nullable=True, description=f.description) for f in fields},
-        name=name, description=description, strict=True, ordered=True, coerce=False)
-
-
-KPI_VALUES_SCHEMA = _frame_schema("kpi_values", KPI_VALUE_FIELDS,
+KPI_VALUES_SCHEMA = frame_schema("kpi_values", KPI_VALUE_FIELDS,
                                   "KPI values per provider, bootcamp aim, KPI and month.")
-KPI_MEMBERS_SCHEMA = _frame_schema("kpi_members", KPI_MEMBER_FIELDS,
+KPI_MEMBERS_SCHEMA = frame_schema("kpi_members", KPI_MEMBER_FIELDS,
                                    "The bootcamp aims (or employers) behind each KPI value.")
 
 
 def empty_values() -> pd.DataFrame:
-    return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in KPI_VALUE_FIELDS})
+    return empty_frame_of(KPI_VALUE_FIELDS)
 
 
 def empty_members() -> pd.DataFrame:
-    return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in KPI_MEMBER_FIELDS})
+    return empty_frame_of(KPI_MEMBER_FIELDS)
 
 
 def month_label(value: Any) -> str:

@@ -65,7 +65,6 @@ provider, has no price: its amounts are NA (counted as ``unpriced`` in the summa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -73,7 +72,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from auditkit.frames.ilr import DTYPES, Field
+from auditkit.frames.fields import Field, frame_schema
 from auditkit.learner_types import LEARNER_TYPES, learner_types
 from auditkit.readers.periods import ilr_year_of, year_start
 from auditkit.rules.context import AIM_KEYS, RuleContext
@@ -136,18 +135,9 @@ NO_PAY = "no-pay"
 EVIDENCE_PREFIX = "EV_"
 
 
-@dataclass(frozen=True)
-class MoneyField(Field):
-    """A column of the milestone frames; adds the ``bool`` kind (pandas ``boolean``) to the frame fields."""
-
-    @property
-    def dtype(self) -> str:
-        return "boolean" if self.kind == "bool" else DTYPES[self.kind]
-
-
-F = MoneyField
+F = Field
 #: Columns of the milestone frame: product.md's columns first, then the facts they come from.
-MILESTONE_FIELDS: tuple[MoneyField, ...] = (
+MILESTONE_FIELDS: tuple[Field, ...] = (
     F("ukprn", "", "int", "Provider of the bootcamp aim."),
     F("learn_ref_number", "", "str", "Learner's reference at the provider (of the bootcamp aim's return)."),
     F("uln", "", "str", "Learner's ULN as recorded."),
@@ -181,7 +171,7 @@ MILESTONE_FIELDS: tuple[MoneyField, ...] = (
 )
 MILESTONE_COLUMNS: list[str] = [f.column for f in MILESTONE_FIELDS]
 #: Columns of :func:`funding_summary` (``return_id`` only with ``by_return=True``).
-SUMMARY_FIELDS: tuple[MoneyField, ...] = (
+SUMMARY_FIELDS: tuple[Field, ...] = (
     F("ukprn", "", "int", "Provider."),
     F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
     F("milestone", "", "str", "M1, M2 or M3."),
@@ -210,13 +200,9 @@ _NOT_NULL = {"ukprn", "learn_ref_number", "bootcamp_aim", "learner_type", "miles
              "blocked_by", "return_id", "aim_seq_number", "contribution", "share"}
 
 
-def _schema(name: str, fields: tuple[MoneyField, ...], description: str,
+def _schema(name: str, fields: tuple[Field, ...], description: str,
             checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {f.column: pa.Column(f.dtype, checks=_CHECKS.get(f.column), nullable=f.column not in _NOT_NULL,
-                             description=f.description) for f in fields},
-        name=name, description=description, strict=True, ordered=True, coerce=False, checks=checks,
-    )
+    return frame_schema(name, fields, description, checks=_CHECKS, not_null=_NOT_NULL, frame_checks=checks)
 
 
 def _frame_checks() -> list[pa.Check]:
@@ -647,7 +633,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return _as_fields(frame, MILESTONE_FIELDS)
 
 
-def _as_fields(frame: pd.DataFrame, fields: tuple[MoneyField, ...]) -> pd.DataFrame:
+def _as_fields(frame: pd.DataFrame, fields: tuple[Field, ...]) -> pd.DataFrame:
     out = {}
     for f in fields:
         s = frame[f.column] if f.column in frame else pd.Series([pd.NA] * len(frame), index=frame.index)

@@ -25,9 +25,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-import pandera.pandas as pa
 
-from auditkit.frames.ilr import Field
+from auditkit.frames.fields import Field, empty_frame_of, frame_schema
 from auditkit.kpis import KPI_BY_ID, KPIResult, kpis, latest_values
 from auditkit.readers.ilr import ILRData, latest_returns
 
@@ -49,13 +48,11 @@ TREND_FIELDS: tuple[Field, ...] = (
     F("status", "", "str", "red / amber / green / not-evaluated against the target (NA without one)."),
 )
 TREND_COLUMNS = [f.column for f in TREND_FIELDS]
-TRENDS_SCHEMA = pa.DataFrameSchema(
-    {f.column: pa.Column(f.dtype, nullable=True, description=f.description) for f in TREND_FIELDS},
-    name="kpi_trends", description="KPI values as of each snapshot return.", strict=True, ordered=True)
+TRENDS_SCHEMA = frame_schema("kpi_trends", TREND_FIELDS, "KPI values as of each snapshot return.")
 
 
 def empty_trends() -> pd.DataFrame:
-    return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in TREND_FIELDS})
+    return empty_frame_of(TREND_FIELDS)
 
 
 def snapshot_view(data: ILRData, as_of: Any) -> ILRData:

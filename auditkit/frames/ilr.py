@@ -15,31 +15,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-#: pandas dtype of each field kind.
-DTYPES: dict[str, str] = {
-    "str": "string",
-    "int": "Int64",
-    "date": "datetime64[ns]",
-    "datetime": "datetime64[ns]",
-    "decimal": "Float64",
-}
+from auditkit.frames.fields import DTYPES, Field, empty_frame_of, frame_schema
 
-
-@dataclass(frozen=True)
-class Field:
-    """One column of a frame, read from one XML element."""
-
-    column: str
-    xml: str
-    kind: str = "str"
-    description: str = ""
-    personal: str | None = None  # kind of personal data: name, dob, ni, address, phone, email, postcode
-    required: bool = False  # minOccurs=1 in the XSD
-
-    @property
-    def dtype(self) -> str:
-        return DTYPES[self.kind]
-
+__all__ = ["DTYPES", "ENTITIES", "SCHEMAS", "Entity", "Field", "empty_frame", "entity_columns", "frame_schema"]
 
 @dataclass(frozen=True)
 class Entity:
@@ -297,14 +275,7 @@ _LINE = F("line", "", "int", "Line of the record's element in the source file.")
 
 
 def _schema(name: str, columns: list[Field], description: str) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {c.column: pa.Column(c.dtype, nullable=True, description=c.description) for c in columns},
-        name=name,
-        description=description,
-        strict=True,
-        ordered=True,
-        coerce=False,
-    )
+    return frame_schema(name, columns, description)
 
 
 def entity_columns(entity: Entity) -> list[Field]:
@@ -318,17 +289,17 @@ SCHEMAS["returns"] = _schema("returns", list(RETURN_FIELDS), "One row per ILR fi
 SCHEMAS["source_files"] = _schema("source_files", list(SOURCE_FILE_FIELDS), "Header source files of each return.")
 SCHEMAS["problems"] = _schema("problems", list(PROBLEM_FIELDS), "Everything the reader could not read as expected.")
 
-_DECLARED_DTYPES: dict[str, dict[str, str]] = {
-    **{e.frame: {f.column: f.dtype for f in entity_columns(e)} for e in ENTITIES},
-    "returns": {f.column: f.dtype for f in RETURN_FIELDS},
-    "source_files": {f.column: f.dtype for f in SOURCE_FILE_FIELDS},
-    "problems": {f.column: f.dtype for f in PROBLEM_FIELDS},
+_DECLARED_FIELDS: dict[str, list[Field]] = {
+    **{e.frame: entity_columns(e) for e in ENTITIES},
+    "returns": list(RETURN_FIELDS),
+    "source_files": list(SOURCE_FILE_FIELDS),
+    "problems": list(PROBLEM_FIELDS),
 }
 
 
 def empty_frame(name: str) -> pd.DataFrame:
     """An empty frame with the declared columns and dtypes."""
-    return pd.DataFrame({c: pd.Series(dtype=_DECLARED_DTYPES[name][c]) for c in SCHEMAS[name].columns})
+    return empty_frame_of(_DECLARED_FIELDS[name])
 
 
 def personal_columns() -> dict[str, str]:

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from auditkit.frames.ilr import Field
+from auditkit.frames.fields import Field, frame_schema
 from auditkit.readers.discover import InputError
 
 F = Field
@@ -72,11 +72,7 @@ _CHECKS: dict[str, list[pa.Check]] = {
 
 
 def _schema(name: str, fields: tuple[Field, ...], description: str) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {f.column: pa.Column(f.dtype, checks=_CHECKS.get(f.column), nullable=not f.required,
-                             description=f.description) for f in fields},
-        name=name, description=description, strict=True, ordered=True, coerce=False,
-    )
+    return frame_schema(name, fields, description, checks=_CHECKS, not_null={f.column for f in fields if f.required})
 
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {

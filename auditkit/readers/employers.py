@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditkit.frames.ilr import Field
+from auditkit.frames.fields import Field
 from auditkit.readers.discover import InputError
 from auditkit.readers.evidence import (
     PROBLEM_FIELDS,

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from auditkit.frames.ilr import Field
+from auditkit.frames.fields import Field, frame_schema
 from auditkit.readers.discover import InputError
 
 F = Field
@@ -107,19 +107,13 @@ PROBLEM_FIELDS: tuple[Field, ...] = (
 )
 
 
-def frame_schema(name: str, fields: tuple[Field, ...], description: str,
-                 strict: bool = True) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {f.column: pa.Column(f.dtype, nullable=True, description=f.description) for f in fields},
-        name=name, description=description, strict=strict, ordered=False, coerce=False,
-    )
-
-
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     # not strict: a manifest's extra columns are kept after the declared ones
-    "evidence": frame_schema("evidence", EVIDENCE_FIELDS, "One row per evidence document.", strict=False),
+    "evidence": frame_schema("evidence", EVIDENCE_FIELDS, "One row per evidence document.", strict=False,
+                             ordered=False),
     "evidence_problems": frame_schema("evidence_problems", PROBLEM_FIELDS,
-                                 "Rows of a manifest, register or document folder that could not be read as expected."),
+                                      "Rows of a manifest, register or document folder that could not be read as "
+                                      "expected.", ordered=False),
 }
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import pandera.pandas as pa
 
-from auditkit.frames.ilr import Field
+from auditkit.frames.fields import Field, empty_frame_of, frame_schema
 
 SEVERITIES = ("no-pay", "error", "warning")
 #: Severity of the one finding per rule and provider that says a rule could not be evaluated.
@@ -28,14 +27,11 @@ FINDING_FIELDS: tuple[Field, ...] = (
     F("source", "", "str", "The return file (and line) the finding comes from."),
 )
 FINDINGS_COLUMNS = [f.column for f in FINDING_FIELDS]
-FINDINGS_SCHEMA = pa.DataFrameSchema(
-    {f.column: pa.Column(f.dtype, nullable=True, description=f.description) for f in FINDING_FIELDS},
-    name="findings", strict=True, ordered=True,
-)
+FINDINGS_SCHEMA = frame_schema("findings", FINDING_FIELDS, "One row per problem a rule or check found.")
 
 
 def empty_findings() -> pd.DataFrame:
-    return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in FINDING_FIELDS})
+    return empty_frame_of(FINDING_FIELDS)
 
 
 def typed_findings(rows: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
