@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,6 +16,60 @@ from auditkit.privacy import mask_frame
 from auditkit.readers.discover import InputError, find_case
 from auditkit.readers.ilr import ILRData, read_ilr
 from auditkit.summaries import returns_overview
+
+PATHS = click.Path(path_type=Path)
+EXISTING = click.Path(exists=True, path_type=Path)
+
+
+def _compose(*decorators: Callable[[Callable], Callable]) -> Callable[[Callable], Callable]:
+    def apply(func: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+#: The inputs of a case, shared by the table commands.
+case_inputs = _compose(
+    click.argument("paths", nargs=-1, required=True, type=PATHS),
+    click.option("--contracts", type=EXISTING, help="Contracts file (default: contracts.toml found in the case "
+                 "folder)."),
+    click.option("--evidence", type=EXISTING, help="Evidence: a manifest (CSV or XLSX), or a folder holding a "
+                 "manifest and/or documents (default: found in the case folder)."),
+    click.option("--employers", type=EXISTING, help="Employer register CSV/XLSX (default: *employer*.csv/xlsx "
+                 "found in the case folder)."),
+)
+#: How a table command writes its output, shared by the table commands.
+output_options = _compose(
+    click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+                 show_default=True),
+    click.option("--out", type=PATHS, help="Write the output to this file instead of stdout."),
+    click.option("--reveal", is_flag=True, help="Show personal data unmasked (a deliberate act)."),
+)
+
+
+def _render(frame: pd.DataFrame, fmt: str, table: Callable[[], str],
+            csv: Callable[[pd.DataFrame], str] | None = None) -> str:
+    """The frame as CSV (a header row, dates as YYYY-MM-DD), JSON records, or the command's table."""
+    if fmt == "csv":
+        return csv(frame) if csv else frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    if fmt == "json":
+        return _dates_as_text(frame).to_json(orient="records", indent=2) + "\n"
+    return table()
+
+
+def _emit(text: str, out: Path | None, count: int, what: str) -> None:
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {count} {what} to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _say_revealed(reveal: bool) -> None:
+    if reveal:
+        click.echo("Personal data is shown unmasked (--reveal).", err=True)
 
 
 def _fail(exc: Exception) -> click.ClickException:
@@ -28,7 +83,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PATHS)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--skip-bad-files", is_flag=True, help="Report files that are not ILRs as problems and read the rest.")
 @click.option("--problems", "show_problems", default=20, show_default=True,
@@ -83,28 +138,18 @@ SEVERITY_CHOICE = click.Choice(["no-pay", "error", "warning"])
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--contracts", type=click.Path(exists=True, path_type=Path),
-              help="Contracts file (default: contracts.toml found in the case folder).")
-@click.option("--postcodes", type=click.Path(exists=True, path_type=Path),
-              help="ONS postcode directory CSV, for exact WMCA residency checks.")
-@click.option("--evidence", type=click.Path(exists=True, path_type=Path),
-              help="Evidence manifest (CSV/XLSX) or document folder (default: *manifest*.csv/xlsx and a documents "
-              "folder found in the case folder); runs the EV_* checks.")
-@click.option("--employers", type=click.Path(exists=True, path_type=Path),
-              help="Employer register CSV/XLSX (default: *employer*.csv/xlsx found in the case folder).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@case_inputs
+@click.option("--postcodes", type=EXISTING, help="ONS postcode directory CSV, for exact WMCA residency checks.")
 @click.option("--severity", type=SEVERITY_CHOICE, help="Only findings at least this severe.")
 @click.option("--rule", "rule_ids", multiple=True, help="Only these rule ids (repeatable).")
 @click.option("--all-returns", is_flag=True, help="Check every snapshot, not only the latest return of each "
               "provider and year.")
-@click.option("--out", type=click.Path(path_type=Path), help="Write the findings to this file instead of stdout.")
 @click.option("--fail-on", type=SEVERITY_CHOICE, help="Exit with status 1 when findings this severe exist.")
-@click.option("--reveal", is_flag=True, help="Show personal data unmasked (a deliberate act).")
-def check(paths: tuple[Path, ...], contracts: Path | None, postcodes: Path | None, fmt: str, severity: str | None,
-          rule_ids: tuple[str, ...], all_returns: bool, out: Path | None, fail_on: str | None, reveal: bool,
-          evidence: Path | None = None, employers: Path | None = None) -> None:
-    """Check ILR returns against the WMCA Wave 5 rules and list the findings.
+@output_options
+def check(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+          postcodes: Path | None, severity: str | None, rule_ids: tuple[str, ...], all_returns: bool,
+          fail_on: str | None, fmt: str, out: Path | None, reveal: bool) -> None:
+    """Check ILR returns (and evidence, when found) against the WMCA Wave 5 rules and list the findings.
 
     Example: auditkit check samples --severity no-pay
     """
@@ -113,24 +158,14 @@ def check(paths: tuple[Path, ...], contracts: Path | None, postcodes: Path | Non
                             all_returns=all_returns, evidence=evidence, employers=employers)
     except (InputError, ValueError) as exc:
         raise _fail(exc) from exc
-    if reveal:
-        click.echo("Personal data is shown unmasked (--reveal).", err=True)
+    _say_revealed(reveal)
     findings = mask_frame(filter_severity(result.findings, severity), reveal=reveal)
-    if fmt == "csv":
-        text = findings.to_csv(index=False)
-    elif fmt == "json":
-        text = findings.to_json(orient="records", indent=2) + "\n"
-    else:
-        text = _findings_table(findings, summary_by_provider(findings, result.contracts), result)
-        text += _evidence_problems_text(result)
+    text = _render(findings, fmt, lambda: _findings_table(findings, summary_by_provider(findings, result.contracts),
+                                                          result) + _evidence_problems_text(result))
     if fmt != "table" and result.evidence is not None and len(result.evidence.problems):
         click.echo(f"{len(result.evidence.problems)} evidence problems (rows not read as expected); "
                    "--format table lists them.", err=True)
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {len(findings)} findings to {out}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, out, len(findings), "findings")
     if fail_on and fails(result.findings, fail_on):
         raise SystemExit(1)
 
@@ -166,18 +201,14 @@ def _findings_table(findings: pd.DataFrame, summary: pd.DataFrame, result: Check
 
 
 @main.command("milestones")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--contracts", type=click.Path(exists=True, path_type=Path),
-              help="Contracts file with the prices (default: contracts.toml found in the case folder).")
+@case_inputs
 @click.option("--summary", is_flag=True, help="One row per provider, bootcamp aim and milestone instead of one per "
-              "milestone.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="Write the output to this file instead of stdout.")
-@click.option("--reveal", is_flag=True, help="Show personal data unmasked (a deliberate act).")
+              "learner.")
 @click.option("--all-returns", is_flag=True, help="Every snapshot return, each as of its own preparation date, "
               "not only the latest return of each provider and year.")
-def milestones_cmd(paths: tuple[Path, ...], contracts: Path | None, summary: bool, fmt: str, out: Path | None,
-                   reveal: bool, all_returns: bool) -> None:
+@output_options
+def milestones_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+                   summary: bool, all_returns: bool, fmt: str, out: Path | None, reveal: bool) -> None:
     """Milestone payments: what each bootcamp aim claimed and earned (M1, M2, M3) and the funding at risk.
 
     Example: auditkit milestones samples --summary
@@ -185,25 +216,15 @@ def milestones_cmd(paths: tuple[Path, ...], contracts: Path | None, summary: boo
     from auditkit.milestones import funding_summary, milestones, to_csv
 
     try:
-        result = check_case(paths, contracts=contracts, all_returns=all_returns)
+        result = check_case(paths, contracts=contracts, all_returns=all_returns, evidence=evidence,
+                            employers=employers)
     except (InputError, ValueError) as exc:
         raise _fail(exc) from exc
-    if reveal:
-        click.echo("Personal data is shown unmasked (--reveal).", err=True)
+    _say_revealed(reveal)
     frame = mask_frame(milestones(result.context, result.findings), reveal=reveal)
     rows = funding_summary(frame, by_return=all_returns) if summary else frame
-    what = "summary rows" if summary else "milestones"
-    if fmt == "csv":
-        text = to_csv(rows)
-    elif fmt == "json":
-        text = _dates_as_text(rows).to_json(orient="records", indent=2) + "\n"
-    else:
-        text = _milestones_table(frame, rows if summary else None, result)
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {len(rows)} {what} to {out}", err=True)
-    else:
-        click.echo(text, nl=False)
+    text = _render(rows, fmt, lambda: _milestones_table(frame, rows if summary else None, result), csv=to_csv)
+    _emit(text, out, len(rows), "summary rows" if summary else "milestones")
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -266,26 +287,18 @@ def _milestones_table(frame: pd.DataFrame, summary: pd.DataFrame | None, result:
 # -- auditkit kpis ---------------------------------------------------------------------------------------------
 
 @main.command("kpis")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--contracts", type=click.Path(exists=True, path_type=Path),
-              help="Contracts file (default: contracts.toml found in the case folder).")
-@click.option("--evidence", type=click.Path(exists=True, path_type=Path),
-              help="Evidence: a manifest (CSV or XLSX), or a folder holding a manifest and/or documents (default: "
-              "found in the case folder). Without evidence, the KPIs that need it are not evaluated.")
-@click.option("--employers", type=click.Path(exists=True, path_type=Path),
-              help="Employer register (default: an *employer* file found in the case folder).")
+@case_inputs
 @click.option("--trends", is_flag=True, help="The KPIs as of each snapshot return of each provider instead.")
 @click.option("--changes", is_flag=True, help="What each provider changed between consecutive returns instead.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="Write the output to this file instead of stdout.")
-@click.option("--reveal", is_flag=True, help="Show personal data unmasked in --changes (a deliberate act).")
+@output_options
 def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
              trends: bool, changes: bool, fmt: str, out: Path | None, reveal: bool) -> None:
     """KPIs per provider and bootcamp aim, per month and cumulative, against their targets; or their trend
     across returns (--trends); or the change history between returns (--changes).
 
     CSV and JSON give one row per provider, bootcamp aim, KPI and month (with --trends: per snapshot return;
-    with --changes: per change). The table shows the latest figures.
+    with --changes: per change). The table shows the latest figures. Without evidence, the KPIs that need it
+    are not evaluated.
 
     Example: auditkit kpis samples --trends
     """
@@ -295,37 +308,24 @@ def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | N
 
     if trends and changes:
         raise click.UsageError("--trends and --changes cannot be combined: run the command once for each")
-    case = None
     try:
         if changes:
             frame = mask_changes(change_histories(read_ilr(paths)), reveal=reveal)
-        elif trends:
-            whole = kpi_module.case_kpis(paths, contracts=contracts, evidence=evidence, employers=employers)
-            frame = kpi_trends(whole.data, whole.contracts, evidence=whole.context.evidence, employers=whole.employers)
+            table, what = (lambda: _kpi_changes_table(frame)), "changes"
         else:
             case = kpi_module.case_kpis(paths, contracts=contracts, evidence=evidence, employers=employers)
-            frame = case.result.values
+            if trends:
+                frame = kpi_trends(case.data, case.contracts, evidence=case.context.evidence,
+                                   employers=case.employers)
+                table, what = (lambda: _kpi_trends_table(frame)), "trend rows"
+            else:
+                frame = case.result.values
+                table, what = (lambda: _kpi_table(case.result, case.evidence is not None,
+                                                  case.employers is not None)), "KPI values"
     except (InputError, ValueError) as exc:
         raise _fail(exc) from exc
-    if reveal and changes:
-        click.echo("Personal data is shown unmasked (--reveal).", err=True)
-    if fmt == "csv":
-        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
-    elif fmt == "json":
-        text = frame.to_json(orient="records", indent=2, date_format="iso") + "\n"
-    elif trends:
-        text = _kpi_trends_table(frame)
-    elif changes:
-        text = _kpi_changes_table(frame)
-    else:
-        assert case is not None
-        text = _kpi_table(case.result, case.evidence is not None, case.employers is not None)
-    what = "trend rows" if trends else "changes" if changes else "KPI values"
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {len(frame)} {what} to {out}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _say_revealed(reveal and changes)
+    _emit(_render(frame, fmt, table), out, len(frame), what)
 
 
 def _kpi_shown(value: object, unit: str) -> str:
