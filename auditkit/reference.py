@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditkit.readers.discover import InputError
+from auditkit.errors import InputError
 
 #: ONS local authority district codes of the seven WMCA constituent councils, with their names.
 WMCA_COUNCILS: dict[str, str] = {

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from auditkit.errors import InputError
+
+__all__ = ["CaseFiles", "ILRSource", "InputError", "find_case", "find_ilr_files"]
+
 ILR_PATTERN = "ilr-*.xml"
-
-
-class InputError(ValueError):
-    """An input path or file that auditkit cannot use; the message names it."""
 
 
 @dataclass(frozen=True)
