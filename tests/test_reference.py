@@ -210,4 +210,4 @@ def test_directory_missing(tmp_path):
 def test_module_imports_nothing_else_from_auditkit():
     source = Path(ref.__file__).read_text(encoding="utf-8")
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert [line for line in imports if "auditkit" in line] == ["from auditkit.readers.discover import InputError"]
+    assert [line for line in imports if "auditkit" in line] == ["from auditkit.errors import InputError"]
