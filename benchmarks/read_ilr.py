@@ -46,7 +46,11 @@ else:
     data = read_ilr(path, progress=False)
     frames_bytes = sum(int(df.memory_usage(deep=True).sum()) for df in data.frames.values())
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:  # the process's own high-water mark (ru_maxrss can carry the parent's over from fork)
+    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    peak = int(hwm.split()[1]) * 1024
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"seconds": seconds, "peak": peak, "frames": frames_bytes}))
 """
 
