@@ -3,49 +3,78 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from auditkit.privacy import mask_frame
 from auditkit.readers.contracts import Contracts, read_contracts
-from auditkit.readers.discover import CaseFiles, InputError, find_case
+from auditkit.readers.discover import CaseFiles, InputError, find_case, require_ilr
 from auditkit.readers.employers import read_employers
 from auditkit.readers.evidence import EvidenceData, read_evidence
 from auditkit.readers.ilr import ILRData, read_ilr
 from auditkit.rules import RuleContext, run_rules
 from auditkit.rules.context import WAVE_WINDOW
 from auditkit.rules.findings import NOT_EVALUATED, SEVERITIES, SEVERITY_ORDER
+from auditkit.scope import choose_returns
+
+log = logging.getLogger("auditkit.privacy")
 
 
 @dataclass
 class CheckResult:
-    """What a check read and found."""
+    """What a check read and found.
+
+    ``findings`` are masked (personal values in ``value`` and ``message`` hidden, as every display shows them);
+    :meth:`revealed_findings` gives them unmasked, a deliberate act that is logged."""
 
     case: CaseFiles
     data: ILRData
     contracts: Contracts | None
     context: RuleContext
-    findings: pd.DataFrame
+    raw_findings: pd.DataFrame = field(repr=False)
     evidence: EvidenceData | None = None  # documents, their problems and the employer register, when given
+    loaded: ILRData | None = None  # every return read, before --return / --as-of chose among them
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """Every finding, personal values masked."""
+        cached = self.__dict__.get("_masked")
+        if cached is None:
+            cached = self.__dict__["_masked"] = mask_frame(self.raw_findings)
+        return cached
+
+    def revealed_findings(self, reason: str = "") -> pd.DataFrame:
+        """Every finding with personal values shown: a deliberate act, logged on the ``auditkit.privacy`` logger."""
+        log.warning("personal data revealed: %d findings unmasked%s", len(self.raw_findings),
+                    f" ({reason})" if reason else "")
+        return self.raw_findings
 
 
 def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = None,
                postcodes: str | Path | None = None, rules: list[str] | None = None, all_returns: bool = False,
                wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, progress: bool | None = None,
-               evidence: str | Path | None = None, employers: str | Path | None = None) -> CheckResult:
+               evidence: str | Path | None = None, employers: str | Path | None = None,
+               returns: Iterable[str | Path] = (), as_of: dt.date | str | None = None) -> CheckResult:
     """Read the ILR returns (and contracts, found by convention or given) under ``paths`` and run the rules.
 
     Evidence (a manifest and/or a ``documents`` folder) and an employer register are found by convention in the
     case folder, or given: ``evidence`` is a manifest file or a folder (holding a manifest and/or ``documents``,
-    else itself the document folder). When there is evidence, the EV_* checks run with the rules."""
+    else itself the document folder). When there is evidence, the EV_* checks run with the rules.
+
+    ``as_of`` and ``returns`` choose the returns audited (see :func:`auditkit.scope.choose_returns`). Raises
+    :class:`InputError` when ``paths`` hold no ILR file."""
     paths = list(paths)
     manifest, documents = evidence_inputs(evidence) if evidence is not None else (None, None)
     case = find_case(paths, contracts=contracts, manifest=manifest, documents=documents, employers=employers)
     if evidence is not None:  # what --evidence names replaces the case folder's manifest and documents
         case.manifest, case.documents = manifest, documents
-    data = read_ilr(paths, progress=progress)
+    require_ilr(paths, case.ilr)
+    loaded = read_ilr(paths, progress=progress)
+    data = choose_returns(loaded, returns=returns, as_of=as_of)
     contract_data = read_contracts(case.contracts) if case.contracts else None
     directory = None
     if postcodes:
@@ -55,7 +84,7 @@ def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = No
     evidence_data = load_evidence(case, data)
     ctx = RuleContext(data, contract_data, all_returns=all_returns, wave_window=wave_window,
                       postcode_directory=directory, evidence=evidence_data)
-    return CheckResult(case, data, contract_data, ctx, run_rules(ctx, rules), evidence_data)
+    return CheckResult(case, data, contract_data, ctx, run_rules(ctx, rules), evidence_data, loaded)
 
 
 def evidence_inputs(path: str | Path) -> tuple[Path | None, Path | None]:
@@ -96,17 +125,29 @@ def filter_severity(findings: pd.DataFrame, severity: str | None) -> pd.DataFram
     return findings[keep.fillna(False)].reset_index(drop=True)
 
 
-def summary_by_provider(findings: pd.DataFrame, contracts: Contracts | None = None) -> pd.DataFrame:
-    """Counts of findings per provider and severity, and learners concerned."""
+def summary_by_provider(findings: pd.DataFrame, contracts: Contracts | None = None,
+                        providers: Iterable[int] = ()) -> pd.DataFrame:
+    """Counts of findings per provider and severity, and learners concerned: one row per provider with findings
+    and per provider in ``providers`` (those without findings show zeros)."""
     columns = [*SEVERITIES, NOT_EVALUATED]
-    if findings.empty:
-        return pd.DataFrame(columns=["ukprn", "provider", *columns, "learners"])
-    counts = pd.crosstab(findings["ukprn"], findings["severity"]).reindex(columns=columns, fill_value=0)
-    counts["learners"] = findings.dropna(subset=["learn_ref_number"]).groupby("ukprn")["learn_ref_number"].nunique()
+    ukprns = sorted({int(u) for u in findings["ukprn"].dropna()} | {int(u) for u in providers if pd.notna(u)})
+    counts = pd.crosstab(findings["ukprn"], findings["severity"]) if len(findings) else pd.DataFrame()
+    counts = counts.reindex(index=pd.Index(ukprns, name="ukprn"), columns=columns, fill_value=0)
+    learners = findings.dropna(subset=["learn_ref_number"]).groupby("ukprn")["learn_ref_number"].nunique()
+    counts["learners"] = learners.reindex(counts.index)
     counts = counts.fillna(0).astype(int).reset_index()
-    names = contracts.contracts.set_index("ukprn")["provider"] if contracts is not None else pd.Series(dtype=str)
-    counts.insert(1, "provider", counts["ukprn"].map(names).fillna("(no contract)"))
+    counts.insert(1, "provider", provider_names(counts["ukprn"], contracts))
     return counts
+
+
+def provider_names(ukprns: pd.Series, contracts: Contracts | None) -> pd.Series:
+    """The contract's name of each provider, ``(no contract)`` where none is known (text, whatever the dtypes)."""
+    names: dict[int, str] = {}
+    if contracts is not None:
+        names = {int(u): str(n) for u, n in zip(contracts.contracts["ukprn"], contracts.contracts["provider"],
+                                                strict=True) if pd.notna(u) and pd.notna(n)}
+    return pd.Series([names.get(int(u), "(no contract)") if pd.notna(u) else "(no provider)" for u in ukprns],
+                     index=ukprns.index, dtype="string")
 
 
 def fails(findings: pd.DataFrame, severity: str) -> bool:

@@ -131,8 +131,13 @@ COVERED_BY: dict[str, dict[str, str]] = {
 #: The no-pay rule that blocks Milestone 1 only (not the bootcamp's M2 and M3).
 M1_ONLY_RULES: frozenset[str] = frozenset({"W5_M1_01"})
 NO_PAY = "no-pay"
-#: Evidence checks (EV_*) judge the documents behind a claim, not the claim: they never block a milestone here.
+#: Evidence checks (EV_*) judge the documents behind a claim, not the claim: they never block a milestone here;
+#: their no-pay findings show as ``evidence_blocked_by`` and ``at_risk_evidence`` beside the ILR's verdict.
 EVIDENCE_PREFIX = "EV_"
+#: How evidence findings count, in one line (the CLI says it under every funding summary).
+EVIDENCE_COUNTING = ("Evidence findings (EV_*) do not change what the ILR earns: 'at risk (ILR)' is claimed but not "
+                     "earned under the ILR rules; 'at risk (evidence)' is earned but its evidence has a no-pay "
+                     "finding, payable only once the evidence is produced.")
 
 
 F = Field
@@ -168,6 +173,10 @@ MILESTONE_FIELDS: tuple[Field, ...] = (
     F("share", "", "decimal", "Share of the price paid at this milestone: 0.4, 0.3 or 0.3."),
     F("amount_claimed", "", "decimal", "share x price x (1 - contribution) when claimed, else 0, in pounds."),
     F("at_risk", "", "decimal", "amount_claimed - amount_due, in pounds."),
+    F("evidence_blocked_by", "", "str", "Comma-separated ids of the no-pay evidence findings (EV_*) on this "
+      "milestone's claim; empty when none. They do not change earned: see at_risk_evidence."),
+    F("at_risk_evidence", "", "decimal", "The part of amount_due whose evidence has a no-pay finding "
+      "(evidence_blocked_by): earned on the ILR, at risk until the evidence is produced; in pounds."),
 )
 MILESTONE_COLUMNS: list[str] = [f.column for f in MILESTONE_FIELDS]
 #: Columns of :func:`funding_summary` (``return_id`` only with ``by_return=True``).
@@ -184,10 +193,12 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     F("at_risk", "", "decimal", "Pounds claimed but not earned (amount_claimed - amount_due)."),
     F("not_yet_due", "", "decimal", "The part of at_risk that is only not due yet (M1 blocked by nothing but "
       "not-yet-14-days)."),
+    F("at_risk_evidence", "", "decimal", "Pounds earned on the ILR whose evidence has a no-pay finding (EV_*), "
+      "beside at_risk (the pounds the ILR rules put at risk)."),
 )
 SUMMARY_COLUMNS: list[str] = [f.column for f in SUMMARY_FIELDS]
 
-_MONEY = ("amount_due", "price", "amount_claimed", "at_risk")
+_MONEY = ("amount_due", "price", "amount_claimed", "at_risk", "at_risk_evidence")
 _CHECKS: dict[str, list[pa.Check]] = {
     "milestone": [pa.Check.isin(MILESTONES)],
     "learner_type": [pa.Check.isin(LEARNER_TYPES)],
@@ -558,7 +569,53 @@ def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.Dat
                  for r in boot["_row"] for ms in ("M2", "M3") if (int(r), ms) not in have]
     rows = pd.concat([m1, later.drop(columns=[c for c in later.columns if c.startswith("_") and c != "_row"]),
                       pd.DataFrame(unclaimed, columns=m1.columns)], ignore_index=True)
-    return _assemble(boot, rows, kind, contribution, prices)
+    return _with_evidence(ctx, findings, _assemble(boot, rows, kind, contribution, prices))
+
+
+def _with_evidence(ctx: RuleContext, findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``evidence_blocked_by`` and ``at_risk_evidence``: the no-pay evidence findings among
+    ``findings`` on each milestone's claim, and the earned pounds they hold back."""
+    from auditkit.rules.evidence import (
+        CLAIM_OF_STAGE,
+        evidence_bootcamps,
+        evidence_claims,
+        evidence_issues,
+        evidence_of,
+    )
+
+    blocked = pd.Series("", index=frame.index, dtype="string")
+    ev = findings[findings["rule_id"].astype("string").str.startswith(EVIDENCE_PREFIX).fillna(False)
+                  & (findings["severity"] == NO_PAY)]
+    if len(ev) and len(frame) and evidence_of(ctx) is not None:
+        issues = evidence_issues(ctx, sorted(set(ev["rule_id"])))
+        found = pd.MultiIndex.from_frame(ev[["rule_id", "ukprn", "learn_ref_number"]].astype(str))
+        issues = issues[pd.MultiIndex.from_frame(issues[["check_id", "ukprn", "learn_ref_number"]].astype(str))
+                        .isin(found)]
+        # the claim the issue is about; a document's issue (no claim) is about its stage's milestone
+        claims = evidence_claims(ctx).set_index("claim")
+        of_claim = issues["claim"].map(lambda c: None if pd.isna(c) else int(c))
+        milestone = of_claim.map(claims["milestone"]).fillna(issues["stage"].map(CLAIM_OF_STAGE))
+        bc = of_claim.map(claims["bc"]).fillna(issues["bc"])
+        boot = evidence_bootcamps(ctx)[["bc", "ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date"]]
+        hits = (pd.DataFrame({"check_id": issues["check_id"], "milestone": milestone, "bc": bc})
+                .dropna(subset=["milestone", "bc"]).astype({"bc": "int64"}).merge(boot, on="bc"))
+        if len(hits):
+            keys = ["ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date", "milestone"]
+
+            def norm(df: pd.DataFrame) -> pd.DataFrame:
+                return df.assign(ukprn=pd.to_numeric(df["ukprn"]).astype("Int64"),
+                                 learn_ref_number=df["learn_ref_number"].astype("string"),
+                                 learn_aim_ref=df["learn_aim_ref"].astype("string"),
+                                 learn_start_date=pd.to_datetime(df["learn_start_date"]).astype("datetime64[ns]"),
+                                 milestone=df["milestone"].astype("string"))
+
+            ids = (norm(hits).groupby(keys, dropna=False)["check_id"].agg(lambda s: ",".join(sorted(set(s))))
+                   .rename("_ev").reset_index())
+            at = norm(frame.rename(columns={"bootcamp_aim": "learn_aim_ref"})[keys])
+            joined = at.merge(ids, on=keys, how="left")["_ev"]
+            blocked = pd.Series(joined.fillna("").to_numpy(), index=frame.index, dtype="string")
+    held = _pence(frame["amount_due"]).where(blocked != "", 0)
+    return frame.assign(evidence_blocked_by=blocked.to_numpy(), at_risk_evidence=_pounds(held).to_numpy())
 
 
 def _prices(ctx: RuleContext, boot: pd.DataFrame) -> pd.Series:
@@ -666,14 +723,16 @@ def funding_summary(milestones: pd.DataFrame, *, by_return: bool = False) -> pd.
         _unpriced=(milestones["claimed"].astype(bool) & milestones["price"].isna()).astype(int),
         _pc=_pence(milestones["amount_claimed"]), _pd=_pence(milestones["amount_due"]),
         _py=_pence(milestones["at_risk"]).where(milestones["blocked_by"] == NOT_YET_14_DAYS, 0),
+        _pe=_pence(milestones["at_risk_evidence"]),
         _m=milestones["milestone"].map({name: i for i, name in enumerate(MILESTONES)}))
     g = m.groupby(keys, dropna=False, sort=False)
     out = g.agg(aims=("milestone", "size"), claimed=("_claimed", "sum"), earned=("_earned", "sum"),
                 unpriced=("_unpriced", "sum"), _pc=("_pc", lambda s: int(s.dropna().sum())),
                 _pd=("_pd", lambda s: int(s.dropna().sum())), _py=("_py", lambda s: int(s.dropna().sum())),
-                _m=("_m", "first")).reset_index()
+                _pe=("_pe", lambda s: int(s.dropna().sum())), _m=("_m", "first")).reset_index()
     out = out.assign(amount_claimed=_pounds(out["_pc"]), amount_due=_pounds(out["_pd"]),
-                     at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]))
+                     at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]),
+                     at_risk_evidence=_pounds(out["_pe"]))
     out = out.sort_values([*keys[:-1], "_m"], kind="stable").reset_index(drop=True)
     return _as_fields(out, fields)
 
@@ -684,12 +743,15 @@ def provider_totals(milestones: pd.DataFrame) -> pd.DataFrame:
     s = funding_summary(milestones)
     cols = ["claimed", "earned", "unpriced"]
     if s.empty:
-        return pd.DataFrame(columns=["ukprn", *cols, "amount_claimed", "amount_due", "at_risk", "not_yet_due"])
-    s = s.assign(_pc=_pence(s["amount_claimed"]), _pd=_pence(s["amount_due"]), _py=_pence(s["not_yet_due"]))
-    out = s.groupby("ukprn", sort=True)[[*cols, "_pc", "_pd", "_py"]].sum().reset_index()
+        return pd.DataFrame(columns=["ukprn", *cols, "amount_claimed", "amount_due", "at_risk", "not_yet_due",
+                                     "at_risk_evidence"])
+    s = s.assign(_pc=_pence(s["amount_claimed"]), _pd=_pence(s["amount_due"]), _py=_pence(s["not_yet_due"]),
+                 _pe=_pence(s["at_risk_evidence"]))
+    out = s.groupby("ukprn", sort=True)[[*cols, "_pc", "_pd", "_py", "_pe"]].sum().reset_index()
     out = out.assign(amount_claimed=_pounds(out["_pc"]), amount_due=_pounds(out["_pd"]),
-                     at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]))
-    return out.drop(columns=["_pc", "_pd", "_py"])
+                     at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]),
+                     at_risk_evidence=_pounds(out["_pe"]))
+    return out.drop(columns=["_pc", "_pd", "_py", "_pe"])
 
 
 def to_csv(frame: pd.DataFrame) -> str:

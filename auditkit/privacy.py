@@ -6,6 +6,7 @@ by default. Which columns are personal is declared once, in :mod:`auditkit.frame
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -56,9 +57,29 @@ def mask_frame(df: pd.DataFrame, reveal: bool = False) -> pd.DataFrame:
             out[column] = pd.array([mask_value(kind, v) for v in out[column]], dtype="string")
     if {"field", "value"} <= set(out.columns):
         kinds = out["field"].map(lambda f: PERSONAL_ELEMENTS.get(f) or PERSONAL_COLUMNS.get(f))
-        personal = kinds.notna()
+        personal = (kinds.notna() & out["value"].notna()).fillna(False).astype(bool)
         if personal.any():
-            masked = [mask_value(k, v) for k, v in zip(kinds[personal], out.loc[personal, "value"], strict=True)]
+            raw = [_text(v) for v in out.loc[personal, "value"]]
+            masked = [mask_value(k, v) for k, v in zip(kinds[personal], raw, strict=True)]
             out["value"] = out["value"].astype("string")
             out.loc[personal, "value"] = masked
+            for column in MESSAGE_COLUMNS & set(out.columns):
+                texts = out.loc[personal, column].astype("string")
+                out[column] = out[column].astype("string")
+                out.loc[personal, column] = [_hide(t, r, m) for t, r, m in zip(texts, raw, masked, strict=True)]
     return out
+
+
+#: Columns of problem and finding frames whose text may quote the row's ``value``.
+MESSAGE_COLUMNS = {"message", "reason"}
+
+
+def _text(value: Any) -> str:
+    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+
+
+def _hide(text: Any, raw: str, masked: str) -> Any:
+    """``text`` with every occurrence of the personal value ``raw`` replaced by its masked form."""
+    if text is None or text is pd.NA or not raw.strip():
+        return text
+    return re.sub(rf"(?<!\w){re.escape(raw.strip())}(?!\w)", lambda _: masked, str(text))

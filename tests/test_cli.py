@@ -35,13 +35,13 @@ def test_load_not_an_ilr_is_a_clear_error(tmp_path):
     bad = tmp_path / "ILR-10000001-2425-20241205-090000-01.xml"
     bad.write_text("<html><body>not an ILR</body></html>")
     result = CliRunner().invoke(main, ["load", str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert str(bad) in result.output and "<html>" in result.output
 
 
 def test_load_missing_path():
     result = CliRunner().invoke(main, ["load", "no/such/folder"])
-    assert result.exit_code == 1 and "no/such/folder" in result.output
+    assert result.exit_code == 2 and "no/such/folder" in result.output
 
 
 def test_check_formats_and_fail_on(tmp_path):
@@ -75,7 +75,7 @@ def test_check_masks_personal_values_unless_revealed(tmp_path):
 def test_unknown_rule_is_a_clear_error(tmp_path):
     write_case({}, tmp_path)
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--rule", "W5_NOPE_01"])
-    assert result.exit_code == 1 and "W5_NOPE_01" in result.output
+    assert result.exit_code == 2 and "W5_NOPE_01" in result.output
 
 
 def test_rules_catalogue_lists_rules():

@@ -81,7 +81,7 @@ def milestone_frame(aims: list[dict]) -> pd.DataFrame:
             rows.append({**base, "milestone": m, "claimed": m == "M1" or earned, "earned": earned,
                          "milestone_date": date, "period": None, "share": share, "amount_due": 0.0,
                          "amount_claimed": 0.0, "at_risk": 0.0, "blocked_by": "", "milestone_aim_seq": None,
-                         "milestone_return_id": None})
+                         "milestone_return_id": None, "evidence_blocked_by": "", "at_risk_evidence": 0.0})
     df = pd.DataFrame(rows)[MILESTONE_COLUMNS]
     return df.astype({"ukprn": "Int64", "aim_seq_number": "Int64", "comp_status": "Int64", "outcome": "Int64",
                       "milestone_aim_seq": "Int64", "claimed": "boolean", "earned": "boolean", "price": "Float64",

@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     # 2: what is computed from the frames
     "auditkit.rules": 2, "auditkit.learner_types": 2, "auditkit.milestones": 2, "auditkit.kpis": 2,
     "auditkit.trends": 2, "auditkit.changes": 2, "auditkit.evidence_view": 2, "auditkit.summaries": 2,
-    "auditkit.check": 2,
+    "auditkit.check": 2, "auditkit.scope": 2,
     # 3: the workpaper store (to come)
     "auditkit.workpapers": 3,
     # 4: what people use

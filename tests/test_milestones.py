@@ -630,9 +630,9 @@ def test_cli_summary_csv_json_and_out(tmp_path):
     result = runner.invoke(main, ["milestones", str(tmp_path / "case"), "--summary", "--format", "csv"])
     lines = result.output.splitlines()
     assert lines[0] == ",".join(SUMMARY_COLUMNS)
-    assert lines[1:] == ["10000001,Z0009501,M1,1,1,1,0,1200.00,1200.00,0.00,0.00",
-                         "10000001,Z0009501,M2,1,1,1,0,900.00,900.00,0.00,0.00",
-                         "10000001,Z0009501,M3,1,0,0,0,0.00,0.00,0.00,0.00"]
+    assert lines[1:] == ["10000001,Z0009501,M1,1,1,1,0,1200.00,1200.00,0.00,0.00,0.00",
+                         "10000001,Z0009501,M2,1,1,1,0,900.00,900.00,0.00,0.00,0.00",
+                         "10000001,Z0009501,M3,1,0,0,0,0.00,0.00,0.00,0.00,0.00"]
     result = runner.invoke(main, ["milestones", str(tmp_path / "case"), "--format", "json"])
     records = json.loads(result.output)
     assert len(records) == 3 and records[1]["milestone"] == "M2" and records[1]["milestone_date"] == "2024-07-31"

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from auditkit.errors import InputError
 
-__all__ = ["CaseFiles", "ILRSource", "InputError", "find_case", "find_ilr_files"]
+__all__ = ["CaseFiles", "ILRSource", "InputError", "find_case", "find_ilr_files", "require_ilr"]
 
 ILR_PATTERN = "ilr-*.xml"
 
@@ -99,6 +99,27 @@ def find_ilr_files(paths: Iterable[str | Path]) -> list[ILRSource]:
         else:
             found.append(ILRSource(path))
     return found
+
+
+def require_ilr(paths: Iterable[str | Path], sources: list[ILRSource] | None = None) -> list[ILRSource]:
+    """The ILR sources under ``paths``; :class:`InputError` naming the paths when there are none (an empty folder,
+    a folder of evidence only, a zip without an ILR file), since an audit of nothing would find nothing."""
+    paths = [Path(p) for p in paths]
+    sources = find_ilr_files(paths) if sources is None else sources
+    if sources:
+        return sources
+    if not paths:
+        raise InputError("no ILR file given")
+    what = []
+    for path in paths:
+        if path.is_dir():
+            what.append(f"{path}: no ILR file found in this folder (looked for ILR-*.xml at any depth, also inside "
+                        ".zip files)")
+        elif path.suffix.lower() == ".zip":
+            what.append(f"{path}: this zip holds no ILR file (no .xml member)")
+        else:
+            what.append(f"{path}: not an ILR file")
+    raise InputError("; ".join(what))
 
 
 @dataclass
