@@ -84,7 +84,10 @@ def _note(lines: list[str], fmt: str) -> str:
         for line in lines:
             click.echo(line, err=True)
         return ""
-    return "\n".join(lines) + "\n\n"
+    wrapped = [part for line in lines for part in (
+        textwrap.wrap(line, width=_width(), subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+        or [""])]
+    return "\n".join(wrapped) + "\n\n"
 
 
 def _output(frame: pd.DataFrame, fmt: str | None, out: Path | None, table: Callable[[], str], what: str, *,
@@ -141,16 +144,22 @@ def _open(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None
 
 def _wrap(text: str, width: int, indent: int) -> list[str]:
     pad = " " * indent
-    return textwrap.wrap(text, width=width, initial_indent=pad, subsequent_indent=pad, break_long_words=True,
+    return textwrap.wrap(text, width=width, initial_indent=pad, subsequent_indent=pad, break_long_words=False,
                          break_on_hyphens=False) or [pad]
 
 
-def _blocks(rows: pd.DataFrame, head: list[str], body: str, width: int, *, label: str = "",
-            long_head: int = 28) -> list[str]:
+def _blocks(rows: pd.DataFrame, head: list[str], body: str, width: int, *, label: str = "") -> list[str]:
     """Rows as an aligned line of ``head`` columns, each followed by its ``body`` text wrapped to ``width``.
-    A head value longer than ``long_head`` characters moves to the body (never cut)."""
+    Head values too long for the line to fit ``width`` move, whole, to the wrapped text (never cut)."""
     table = rows[head].astype(object).where(rows[head].notna(), "").astype(str)
-    moved = {c: table[c].str.len() > long_head for c in head}
+    widths = {c: max([len(c), *table[c].str.len()]) for c in head}
+    floor = {c: max(len(c), len("(below)")) for c in head}
+    while 2 + sum(widths.values()) + 2 * (len(head) - 1) > width:
+        widest = max((c for c in head if widths[c] > floor[c]), key=lambda c: widths[c], default=None)
+        if widest is None:
+            break
+        widths[widest] -= 1
+    moved = {c: table[c].str.len() > widths[c] for c in head}
     shown = table.copy()
     for c in head:
         shown.loc[moved[c], c] = "(below)"
@@ -325,8 +334,8 @@ def _findings_table(findings: pd.DataFrame, summary: pd.DataFrame, result: Check
         shown = rows.rename(columns={"rule_id": "rule", "learn_ref_number": "learner", "aim_seq_number": "aim"})
         lines += [*_blocks(shown, ["rule", "severity", "learner", "aim", "field", "value"], "message", width), ""]
     example = str(findings["rule_id"].iloc[0])
-    lines.append(f"What a rule checks, why, and an example: auditkit rules --rule ID (e.g. auditkit rules --rule "
-                 f"{example}).")
+    lines += textwrap.wrap(f"What a rule checks, why, and an example: auditkit rules --rule ID (e.g. auditkit "
+                           f"rules --rule {example}).", width=width, break_on_hyphens=False)
     return "\n".join(lines) + "\n"
 
 
