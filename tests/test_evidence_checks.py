@@ -261,11 +261,25 @@ def test_id_check_dated_after_the_start(tmp_path):
         findings.iloc[0]["message"]
 
 
-def test_a_later_copy_does_not_count_when_an_earlier_one_is_timely(tmp_path):
+def test_a_document_dated_after_the_start_is_a_finding_even_with_a_timely_earlier_one(tmp_path):
+    """A re-signed enrolment form (an earlier one is timely) must still be looked at; L2's only copy is timely."""
+    learners = [learner("L1", 1), learner("L2", 2)]
+    docs = documents("L1") + documents("L2") + [{"ukprn": UKPRN, "learn_ref_number": "L1",
+                                                 "evidence_type": "enrolment_form",
+                                                 "document_date": START + dt.timedelta(days=30)}]
+    findings = run_ev(tmp_path, learners, docs, rule_ids=["EV_TIMING_02"])
+    assert learners_with(findings, "EV_TIMING_02") == ["L1"]
+    row = findings.iloc[0]
+    assert row["value"] == "2024-05-31" and "30 days after the bootcamp Z0009501 started" in row["message"]
+    assert "an earlier enrolment form is dated 2024-04-20" in row["message"]
+    assert row["source"].endswith("manifest.csv:" + str(len(docs) + 1))  # the late copy's row, not the first's
+
+
+def test_every_late_copy_is_its_own_finding(tmp_path):
     docs = documents("L1") + [{"ukprn": UKPRN, "learn_ref_number": "L1", "evidence_type": "id_check",
-                               "document_date": START + dt.timedelta(days=30)}]
+                               "document_date": START + dt.timedelta(days=d)} for d in (5, 9)]
     findings = run_ev(tmp_path, [learner("L1", 1)], docs, rule_ids=["EV_TIMING_02"])
-    assert findings.empty
+    assert sorted(findings["value"]) == ["2024-05-06", "2024-05-10"]
 
 
 # -- EV_TIMING_03 ------------------------------------------------------------------------------------------------

@@ -257,7 +257,7 @@ def test_employer_register_csv(tmp_path):
     result = read_employers(write(tmp_path / "employers.csv", REGISTER))
     emp = result.employers
     assert declared(emp, EMPLOYER_FIELDS) == [f.column for f in EMPLOYER_FIELDS]
-    assert list(emp["employer_id"]) == [900000001, 900000002, 900000003]
+    assert list(emp["employer_id"]) == ["900000001", "900000002", "900000003"]
     assert list(emp["size"])[:2] == ["sme", "large"] and pd.isna(emp.loc[2, "size"])
     assert list(emp["roles"])[:2] == ["co-design;interview", "own-staff"]
     assert list(emp["satisfaction"])[:2] == [4.0, 5.0] and pd.isna(emp.loc[2, "satisfaction"])
