@@ -118,11 +118,15 @@ class CaseFiles:
 
 def _first(folder: Path, patterns: list[str], *, outside_documents: bool = False) -> Path | None:
     """The first file (in path order) under ``folder`` whose name matches a pattern; ``outside_documents``: not
-    inside a ``documents`` folder (a document named ``employer_contribution_invoice.csv`` is no register)."""
+    inside a ``documents`` folder, ``folder`` itself included (a document named
+    ``employer_contribution_invoice.csv`` is no register)."""
+    def in_documents(p: Path) -> bool:
+        return "documents" in (folder.name, *p.relative_to(folder).parts[:-1])  # as the convention names it
+
     hits = sorted(
         p for p in folder.rglob("*")
         if p.is_file() and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in patterns)
-        and not (outside_documents and "documents" in p.relative_to(folder).parts[:-1])
+        and not (outside_documents and in_documents(p))
     )
     return hits[0] if hits else None
 

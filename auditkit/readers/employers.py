@@ -1,10 +1,11 @@
 """Read an employer register (CSV or XLSX) into the employers frame.
 
-One row per employer: ``employer_id`` (text: ``E001`` and ``900100037`` alike), ``name``, ``size`` (``sme`` or ``large``), ``roles`` (any of ``co-design``,
-``delivery``, ``interview``, ``own-staff``, separated by ``;``, ``,`` or ``|``), ``satisfaction`` (0-5, scored at
-Milestone 2), ``date_contacted`` and ``confirmed`` (whether the employer confirmed its involvement). Column
-names are matched without regard to case, spaces, underscores, hyphens, dots or a bracketed note, and by the other
-names in :data:`REGISTER_ALIASES` (``Satisfaction score`` is ``satisfaction``); extra columns are kept as text.
+One row per employer: ``employer_id`` (text: ``E001`` and ``900100037`` alike), ``name``, ``size`` (``sme`` or
+``large``), ``roles`` (any of ``co-design``, ``delivery``, ``interview``, ``own-staff``, separated by ``;``, ``,``
+or ``|``), ``satisfaction`` (0-5, scored at Milestone 2), ``date_contacted`` and ``confirmed`` (whether the
+employer confirmed its involvement). Column names are matched without regard to case, spaces, underscores,
+hyphens, dots or a bracketed note, and by the other names in :data:`REGISTER_ALIASES` (``Satisfaction score`` is
+``satisfaction``); extra columns are kept as text.
 
 Employer ids are compared by :func:`employer_id_key`: whitespace and case ignored, and an id of digits only
 compared as a number (``000123`` is the ILR's EmpId 123, since an EmpId, an integer, has no leading zeros). An

@@ -105,9 +105,9 @@ def evidence_bootcamps(ctx: RuleContext) -> pd.DataFrame:
     exactly `Contribution 10` / `Contribution 30`; NA when none or both), ``price`` (contract), ``provider``
     (contract name), ``employer_register_id`` / ``employer_name`` / ``employer_size`` / ``employer_key`` (the
     co-funding employer: the register's entry whose id is the EmpId, compared as text by
-    ``auditkit.readers.employers.employer_id_key``; none for an empty EmpId), ``m1_date`` (start + 14 days), ``m1_due`` (reached by the return's
-    preparation date, the learner still on the bootcamp on that day), ``in_scope`` (the aim is in a return in
-    scope)."""
+    ``auditkit.readers.employers.employer_id_key``; none for an empty EmpId), ``m1_date`` (start + 14 days),
+    ``m1_due`` (reached by the return's preparation date, the learner still on the bootcamp on that day),
+    ``in_scope`` (the aim is in a return in scope)."""
     return ctx.memo("evidence.bootcamps", lambda: _bootcamps(ctx))
 
 
@@ -781,7 +781,8 @@ def ev_pdf_created_after_claim(ctx: RuleContext) -> pd.DataFrame:
     pdf_created.
 
     **Limits**: documents dated after every claim they could support are EV_TIMING_01's, not this check's;
-    PDFs without a creation date and documents of the after-bootcamp stage are not checked.
+    PDFs without a creation date and documents of the after-bootcamp stage are not checked. Without any file
+    (a manifest with no file column and no document folder), one not-evaluated finding per provider.
     """
     evidence = evidence_of(ctx)
     if evidence is None:
@@ -808,8 +809,8 @@ def ev_contribution_amount(ctx: RuleContext) -> pd.DataFrame:
     (expected £420.00).
 
     **Limits**: documents without an amount, and bootcamps without a recognised contribution in the PSM
-    (W5_FFI_02 and W5_FFI_04 report those), are not checked; without the aim's price in the contract the check
-    gives one not-evaluated finding per provider.
+    (W5_FFI_02 and W5_FFI_04 report those), are not checked; without the aim's price in the contract, or without
+    an amount column in the manifest, the check gives one not-evaluated finding per provider.
     """
     evidence = evidence_of(ctx)
     if evidence is None:
@@ -838,8 +839,11 @@ def ev_rate_not_size(ctx: RuleContext) -> pd.DataFrame:
     **Example**: `Contribution 10` and EmpId 900100111, a large employer in the register: error finding on PSM,
     value `Contribution 10`.
 
-    **Limits**: without the employer register, one not-evaluated finding per provider; employers not found in
-    it, or without a size, are not checked.
+    **Limits**: without the employer register or a size column in it, one not-evaluated finding per provider;
+    employers not found in it, or without a size, are not checked. A register without an employer_id (or name)
+    column cannot be searched by EmpId (or by the name on an invoice): one finding per provider says the check
+    ran only partly. Ids are compared as text (``auditkit.readers.employers.employer_id_key``); an empty EmpId
+    matches no register row.
     """
     evidence = evidence_of(ctx)
     if evidence is None:
@@ -880,7 +884,9 @@ def ev_reused_file(ctx: RuleContext) -> pd.DataFrame:
     **Example**: learners FLD0032 and FLD0034 each filed job_offer PDFs with the same SHA-256: one error finding
     for each, on sha256.
 
-    **Limits**: empty files are not compared. The same file listed twice for one learner is not reuse.
+    **Limits**: empty files are not compared. The same file listed twice for one learner is not reuse. Without
+    files or hashes (a manifest with neither a file nor a sha256 column, and no document folder), one
+    not-evaluated finding per provider.
     """
     evidence = evidence_of(ctx)
     if evidence is None:
@@ -907,8 +913,8 @@ def ev_employer_not_registered(ctx: RuleContext) -> pd.DataFrame:
 
     **Example**: an interview offer from `Quillon Data Works Ltd`, not in the register: warning on employer.
 
-    **Limits**: without the employer register, one not-evaluated finding per provider; letters that name no
-    employer are not checked.
+    **Limits**: without the employer register, a name column in it, or an employer column in the manifest, one
+    not-evaluated finding per provider; letters that name no employer are not checked.
     """
     if evidence_of(ctx) is None:
         return pd.DataFrame()
