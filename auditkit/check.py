@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import pandas as pd
 
 from auditkit.privacy import mask_frame
 from auditkit.readers.contracts import Contracts, read_contracts
-from auditkit.readers.discover import CaseFiles, InputError, find_case, require_ilr
+from auditkit.readers.discover import EMPLOYER_PATTERNS, CaseFiles, InputError, find_case, require_ilr
 from auditkit.readers.employers import read_employers
 from auditkit.readers.evidence import EvidenceData, read_evidence
 from auditkit.readers.ilr import ILRData, read_ilr
@@ -62,14 +63,17 @@ def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = No
     """Read the ILR returns (and contracts, found by convention or given) under ``paths`` and run the rules.
 
     Evidence (a manifest and/or a ``documents`` folder) and an employer register are found by convention in the
-    case folder, or given: ``evidence`` is a manifest file or a folder (holding a manifest and/or ``documents``,
-    else itself the document folder). When there is evidence, the EV_* checks run with the rules.
+    case folder, or given: ``evidence`` is a manifest file or a folder (see :func:`evidence_inputs`; it is
+    searched like a case folder, for the manifest, the documents and the employer register). An explicit
+    ``employers`` wins over a register found with the evidence, which wins over the case folder's. When there is
+    evidence, the EV_* checks run with the rules.
 
     ``as_of`` and ``returns`` choose the returns audited (see :func:`auditkit.scope.choose_returns`). Raises
     :class:`InputError` when ``paths`` hold no ILR file."""
     paths = list(paths)
-    manifest, documents = evidence_inputs(evidence) if evidence is not None else (None, None)
-    case = find_case(paths, contracts=contracts, manifest=manifest, documents=documents, employers=employers)
+    manifest, documents, register = evidence_inputs(evidence) if evidence is not None else (None, None, None)
+    case = find_case(paths, contracts=contracts, manifest=manifest, documents=documents,
+                     employers=employers if employers is not None else register)
     if evidence is not None:  # what --evidence names replaces the case folder's manifest and documents
         case.manifest, case.documents = manifest, documents
     require_ilr(paths, case.ilr)
@@ -87,19 +91,26 @@ def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = No
     return CheckResult(case, data, contract_data, ctx, run_rules(ctx, rules), evidence_data, loaded)
 
 
-def evidence_inputs(path: str | Path) -> tuple[Path | None, Path | None]:
-    """(manifest, document folder) named by ``--evidence``: a manifest file (with a ``documents`` folder beside it,
-    if any), or a folder holding a manifest and/or a ``documents`` folder, else itself a document folder."""
+def evidence_inputs(path: str | Path) -> tuple[Path | None, Path | None, Path | None]:
+    """(manifest, document folder, employer register) named by ``--evidence``.
+
+    A folder is searched by the conventions of a case folder (``auditkit.readers.discover``: ``*manifest*.csv``
+    or ``.xlsx``, a folder named ``documents``, ``*employer*.csv`` or ``.xlsx``, at any depth); a folder with
+    neither a manifest nor a ``documents`` folder is itself the document folder. A manifest file comes with the
+    ``documents`` folder and the employer register beside it (in the same folder), if any."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder (given as --evidence)")
     if path.is_file():
         beside = path.parent / "documents"
-        return path, beside if beside.is_dir() else None
+        registers = sorted(p for p in path.parent.iterdir() if p.is_file() and p != path
+                           and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in EMPLOYER_PATTERNS))
+        return path, beside if beside.is_dir() else None, registers[0] if registers else None
     found = find_case([path])
-    if found.manifest is None and found.documents is None:
-        return None, path
-    return found.manifest, found.documents
+    if found.manifest is None and found.documents is None:  # the folder is the document folder itself
+        register = found.employers if found.employers is not None and found.employers.parent == path else None
+        return None, path, register
+    return found.manifest, found.documents, found.employers
 
 
 def load_evidence(case: CaseFiles, data: ILRData) -> EvidenceData | None:
@@ -111,7 +122,8 @@ def load_evidence(case: CaseFiles, data: ILRData) -> EvidenceData | None:
     if case.employers is None:
         return evidence
     register = read_employers(case.employers)
-    return evidence.with_employers(register.employers, register.problems)
+    return evidence.with_employers(register.employers, register.problems, columns=register.columns,
+                                   source=register.source)
 
 
 def filter_severity(findings: pd.DataFrame, severity: str | None) -> pd.DataFrame:

@@ -84,6 +84,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.frames.fields import Field, empty_frame_of, frame_schema
+from auditkit.readers.employers import employer_id_key
 from auditkit.reference import destination_codes
 
 #: ``bootcamp_aim`` of the provider totals.
@@ -403,15 +404,18 @@ def _covered(evidence: pd.DataFrame | None) -> set[int]:
 
 
 def _employer_of(ctx: Any, aims: pd.DataFrame, ev: pd.DataFrame, employers: pd.DataFrame | None) -> pd.Series:
-    """The employer_id (text) of each aim's employer: EmpId at the start, else the employer named on the
-    contribution evidence, matched to the register by name."""
+    """The employer id of each aim's employer (as compared: :func:`~auditkit.readers.employers.employer_id_key`):
+    EmpId at the start, else the employer named on the contribution evidence, matched to the register by name."""
     out = pd.Series(pd.NA, index=aims.index, dtype="string")
     if ctx is not None and len(aims) and {"return_id", "learn_start_date"} <= set(aims.columns):
         status = ctx.status_at_start(aims.assign(aim_seq_number=aims["aim_seq_number"]))
         if "emp_id" in status:
-            out = status["emp_id"].astype("Int64").astype("string").reindex(aims.index)
+            out = employer_id_key(status["emp_id"].astype("Int64")).reindex(aims.index)
     if employers is not None and len(employers) and len(ev):
-        names = dict(zip(_norm_name(employers["name"]), employers["employer_id"].astype("string"), strict=True))
+        named_ids = pd.DataFrame({"name": _norm_name(employers["name"]),
+                                  "id": employer_id_key(employers["employer_id"])})
+        named_ids = named_ids.dropna().drop_duplicates("name")
+        names = dict(zip(named_ids["name"], named_ids["id"], strict=True))
         named = ev[ev["evidence_type"].isin(["employer_contribution_payment", "employer_contribution_invoice",
                                              "employment_status_declaration"]) & ev["employer"].notna()]
         named = named.assign(_id=_norm_name(named["employer"]).map(names)).dropna(subset=["_id"])
@@ -422,8 +426,11 @@ def _employer_of(ctx: Any, aims: pd.DataFrame, ev: pd.DataFrame, employers: pd.D
 
 
 def _register(employers: pd.DataFrame) -> pd.DataFrame:
+    """The register with ids as compared (``employer_id_key``); rows without an id left out (they match
+    nothing)."""
     reg = employers.copy()
-    reg["employer_id"] = reg["employer_id"].astype("string").str.strip()
+    reg["employer_id"] = employer_id_key(reg["employer_id"])
+    reg = reg[reg["employer_id"].notna()]
     reg["size"] = reg["size"].astype("string").str.strip().str.lower() if "size" in reg else pd.NA
     reg["satisfaction"] = pd.to_numeric(reg["satisfaction"], errors="coerce") if "satisfaction" in reg else np.nan
     reg["date_contacted"] = (pd.to_datetime(reg["date_contacted"], errors="coerce") if "date_contacted" in reg
@@ -556,7 +563,7 @@ def _satisfaction(ctx: Any, aims: pd.DataFrame, ev: pd.DataFrame, employers: pd.
     if ctx is not None and len(ctx.data.employment_statuses):
         st = ctx.data.employment_statuses.dropna(subset=["emp_id"])
         links.append(pd.DataFrame({"ukprn": st["ukprn"].astype("Int64"),
-                                   "employer_id": st["emp_id"].astype("Int64").astype("string")}))
+                                   "employer_id": employer_id_key(st["emp_id"].astype("Int64"))}))
     if len(ev):
         names = dict(zip(_norm_name(reg["name"]), reg["employer_id"], strict=True))
         named = ev.dropna(subset=["employer"])

@@ -108,13 +108,13 @@ def pdf_bytes(created: str | None = None, *, text: str = "", password: str | Non
     return out.getvalue()
 
 
-def write_manifest(path: Path, rows: list[dict[str, Any]]) -> None:
+def write_manifest(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] = MANIFEST_COLUMNS) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(MANIFEST_COLUMNS))
+        writer = csv.DictWriter(fh, fieldnames=list(columns))
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: _cell(row.get(c)) for c in MANIFEST_COLUMNS})
+            writer.writerow({c: _cell(row.get(c)) for c in columns})
 
 
 def _cell(value: Any) -> str:
@@ -123,9 +123,11 @@ def _cell(value: Any) -> str:
 
 def run_ev(tmp_path: Path, learners: list[dict[str, Any]], docs: list[dict[str, Any]],
            files: dict[int, bytes] | None = None, register: list[dict[str, str]] | None = None,
-           rule_ids: list[str] | None = None) -> pd.DataFrame:
+           rule_ids: list[str] | None = None, manifest_columns: tuple[str, ...] = MANIFEST_COLUMNS,
+           register_columns: tuple[str, ...] = ("employer_id", "name", "size", "roles")) -> pd.DataFrame:
     """Write the case (first learner as the main one), the manifest (``files``: row index -> PDF bytes, written
-    under documents/ and listed) and the register; run the EV checks; return their findings."""
+    under documents/ and listed; ``manifest_columns``: its columns) and the register (``register_columns``); run
+    the EV checks; return their findings."""
     case = {**learners[0], "other_learners": learners[1:], "prepared": PREPARED}
     folder = write_case(case, tmp_path / "case")
     rows = [dict(d) for d in docs]
@@ -134,20 +136,26 @@ def run_ev(tmp_path: Path, learners: list[dict[str, Any]], docs: list[dict[str, 
         (folder / "evidence" / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / "evidence" / name).write_bytes(content)
         rows[i]["file"] = name
-    write_manifest(folder / "evidence" / "manifest.csv", rows)
-    write_manifest_register(folder / "employers.csv", REGISTER if register is None else register)
+    write_manifest(folder / "evidence" / "manifest.csv", rows, manifest_columns)
+    write_manifest_register(folder / "employers.csv", REGISTER if register is None else register, register_columns)
     data = read_ilr(folder, progress=False)
     evidence = read_evidence(folder / "evidence" / "manifest.csv", learners=data.learners)
     assert evidence.problems.empty, evidence.problems.to_string()
     reg = read_employers(folder / "employers.csv")
-    evidence = evidence.with_employers(reg.employers, reg.problems)
+    evidence = evidence.with_employers(reg.employers, reg.problems, columns=reg.columns, source=reg.source)
     ctx = RuleContext(data, read_contracts(folder / "contracts.toml"), evidence=evidence)
+    for rule in get_rules(rule_ids or EV_IDS):  # no finding without a message (before the runner's fallback)
+        raw = rule.func(ctx)
+        if raw is not None and len(raw):
+            assert (raw["message"].astype("string").fillna("").str.strip() != "").all(), raw.to_string()
     return run_rules(ctx, rule_ids or EV_IDS)
 
 
-def write_manifest_register(path: Path, rows: list[dict[str, str]]) -> None:
+def write_manifest_register(path: Path, rows: list[dict[str, str]],
+                            columns: tuple[str, ...] = ("employer_id", "name", "size", "roles")) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["employer_id", "name", "size", "roles"])
+        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
 
@@ -261,11 +269,25 @@ def test_id_check_dated_after_the_start(tmp_path):
         findings.iloc[0]["message"]
 
 
-def test_a_later_copy_does_not_count_when_an_earlier_one_is_timely(tmp_path):
+def test_a_document_dated_after_the_start_is_a_finding_even_with_a_timely_earlier_one(tmp_path):
+    """A re-signed enrolment form (an earlier one is timely) must still be looked at; L2's only copy is timely."""
+    learners = [learner("L1", 1), learner("L2", 2)]
+    docs = documents("L1") + documents("L2") + [{"ukprn": UKPRN, "learn_ref_number": "L1",
+                                                 "evidence_type": "enrolment_form",
+                                                 "document_date": START + dt.timedelta(days=30)}]
+    findings = run_ev(tmp_path, learners, docs, rule_ids=["EV_TIMING_02"])
+    assert learners_with(findings, "EV_TIMING_02") == ["L1"]
+    row = findings.iloc[0]
+    assert row["value"] == "2024-05-31" and "30 days after the bootcamp Z0009501 started" in row["message"]
+    assert "an earlier enrolment form is dated 2024-04-20" in row["message"]
+    assert row["source"].endswith("manifest.csv:" + str(len(docs) + 1))  # the late copy's row, not the first's
+
+
+def test_every_late_copy_is_its_own_finding(tmp_path):
     docs = documents("L1") + [{"ukprn": UKPRN, "learn_ref_number": "L1", "evidence_type": "id_check",
-                               "document_date": START + dt.timedelta(days=30)}]
+                               "document_date": START + dt.timedelta(days=d)} for d in (5, 9)]
     findings = run_ev(tmp_path, [learner("L1", 1)], docs, rule_ids=["EV_TIMING_02"])
-    assert findings.empty
+    assert sorted(findings["value"]) == ["2024-05-06", "2024-05-10"]
 
 
 # -- EV_TIMING_03 ------------------------------------------------------------------------------------------------
@@ -421,3 +443,135 @@ def test_every_check_has_auditor_documentation(rule_id):
     (r,) = get_rules([rule_id])
     for heading in ("What it checks", "Why it matters", "Example"):
         assert r.section(heading), f"{rule_id} lacks {heading}"
+
+
+# -- employer ids are text; an empty id joins nothing --------------------------------------------------------------
+
+def test_text_employer_ids_and_empty_ids_join_nothing(tmp_path):
+    """E001 is a register id like any other; ILR EmpId 900000002 is the register's ``0900000002``; L3 (co-funded,
+    no EmpId) and the register's rows without an id must not be paired, so L3 is not "co-funded by" Acme (no
+    EV_MONEY_02 for L3, no EV_EMP_02 for L1, hired by Acme)."""
+    register = [{"employer_id": "E001", "name": "Acme Data Ltd", "size": "large", "roles": "interview"},
+                {"employer_id": "", "name": "Nameless Works Ltd", "size": "large", "roles": ""},
+                {"employer_id": " 0900000002 ", "name": "Big Co plc", "size": "large", "roles": "own-staff"},
+                {"employer_id": "900000003", "name": "Small Co Ltd", "size": "sme", "roles": "own-staff"}]
+    learners = [learner("L1", 1, m2=True, m3=True),
+                learner("L2", 2, cofunded="Contribution 10", employer_id=900000002),  # large: should be 30
+                learner("L3", 3, cofunded="Contribution 10", employer_id=None)]  # invoices name the SME
+    docs = (documents("L1", m2=True, m3=True) + documents("L2", ltype="co-funded", employer="Big Co plc", rate=10)
+            + documents("L3", ltype="co-funded", employer="Small Co Ltd", rate=10))
+    findings = run_ev(tmp_path, learners, docs, register=register)
+    assert findings[["rule_id", "learn_ref_number"]].values.tolist() == [["EV_MONEY_02", "L2"]], findings.to_string()
+    assert "Big Co plc (EmpId 900000002)" in findings.iloc[0]["message"]
+
+
+def test_an_offer_naming_a_text_employer_id_is_registered(tmp_path):
+    register = [{"employer_id": "E001", "name": "Acme Data Ltd", "size": "sme", "roles": "interview"}]
+    docs = documents("L1", m2=True, employer="e001") + documents("L2", m2=True, employer="E002")
+    findings = run_ev(tmp_path, [learner("L1", 1, m2=True), learner("L2", 2, m2=True)], docs, register=register,
+                      rule_ids=["EV_EMP_01"])
+    assert learners_with(findings, "EV_EMP_01") == ["L2"]
+
+
+def test_money_02_message_names_an_employer_without_a_name(tmp_path):
+    """A register row with an id and a size but no name still gives a message (it was empty)."""
+    register = [{"employer_id": "900000002", "name": "", "size": "large", "roles": ""}]
+    learners = [learner("L1", 1, cofunded="Contribution 10", employer_id=900000002)]
+    findings = run_ev(tmp_path, learners, documents("L1", ltype="co-funded", employer="", rate=10),
+                      register=register, rule_ids=["EV_MONEY_02"])
+    assert len(findings) == 1
+    assert "employer with id 900000002 (no name in the register) (EmpId 900000002)" in findings.iloc[0]["message"]
+
+
+# -- a column a check needs that the manifest or register lacks: not evaluated, with the reason --------------------
+
+NOT_EVALUATED = "not-evaluated"
+
+
+def _by_rule(findings: pd.DataFrame) -> dict[str, list[str]]:
+    return {r: list(g["severity"]) for r, g in findings.groupby("rule_id")}
+
+
+def test_manifest_without_file_column_makes_reuse_and_pdf_checks_not_evaluated(tmp_path):
+    learners = [learner("L1", 1, m2=True), learner("L2", 2, m2=True)]
+    columns = tuple(c for c in MANIFEST_COLUMNS if c not in ("file", "sha256"))
+    findings = run_ev(tmp_path, learners, documents("L1", m2=True) + documents("L2", m2=True),
+                      manifest_columns=columns, rule_ids=["EV_REUSE_01", "EV_TIMING_04"])
+    assert _by_rule(findings) == {"EV_REUSE_01": [NOT_EVALUATED], "EV_TIMING_04": [NOT_EVALUATED]}
+    messages = dict(zip(findings["rule_id"], findings["message"], strict=True))
+    assert "manifest.csv has no file column and no document folder was given" in messages["EV_TIMING_04"]
+    assert "nor a sha256 column" in messages["EV_REUSE_01"]
+    assert findings["learn_ref_number"].isna().all() and (findings["ukprn"] == UKPRN).all()
+
+
+def test_manifest_with_sha256_but_no_file_still_checks_reuse(tmp_path):
+    learners = [learner("L1", 1, m2=True), learner("L2", 2, m2=True)]
+    docs = documents("L1", m2=True) + documents("L2", m2=True)
+    for d in docs:
+        if d["evidence_type"] == "interview_offer":
+            d["sha256"] = "ab" * 32
+    columns = tuple(c for c in MANIFEST_COLUMNS if c != "file")
+    findings = run_ev(tmp_path, learners, docs, manifest_columns=columns, rule_ids=["EV_REUSE_01"])
+    assert learners_with(findings, "EV_REUSE_01") == ["L1", "L2"]
+    assert set(findings["severity"]) == {"error"}
+
+
+def test_manifest_without_employer_column_makes_employer_checks_not_evaluated(tmp_path):
+    learners = [learner("L1", 1, m2=True, m3=True)]
+    columns = tuple(c for c in MANIFEST_COLUMNS if c != "employer")
+    findings = run_ev(tmp_path, learners, documents("L1", m2=True, m3=True, employer="Unknown Widgets Ltd"),
+                      manifest_columns=columns, rule_ids=["EV_EMP_01", "EV_EMP_02"])
+    assert _by_rule(findings) == {"EV_EMP_01": [NOT_EVALUATED], "EV_EMP_02": [NOT_EVALUATED]}
+    assert all("manifest.csv has no employer column" in m for m in findings["message"])
+
+
+def test_manifest_without_amount_column_makes_contribution_amount_not_evaluated(tmp_path):
+    learners = [learner("L1", 1, cofunded="Contribution 30", employer_id=900000002)]
+    columns = tuple(c for c in MANIFEST_COLUMNS if c != "amount")
+    findings = run_ev(tmp_path, learners, documents("L1", ltype="co-funded", employer="Big Co plc"),
+                      manifest_columns=columns, rule_ids=["EV_MONEY_01"])
+    assert _by_rule(findings) == {"EV_MONEY_01": [NOT_EVALUATED]}
+    assert "has no amount column" in findings.iloc[0]["message"]
+
+
+def test_register_without_name_column_is_not_evaluated_rather_than_every_employer_unregistered(tmp_path):
+    learners = [learner("L1", 1, m2=True), learner("L2", 2, m2=True)]
+    docs = documents("L1", m2=True) + documents("L2", m2=True, employer="Unknown Widgets Ltd")
+    findings = run_ev(tmp_path, learners, docs, register_columns=("employer_id", "size", "roles"),
+                      rule_ids=["EV_EMP_01"])
+    assert _by_rule(findings) == {"EV_EMP_01": [NOT_EVALUATED]}
+    assert "employers.csv has no name column" in findings.iloc[0]["message"]
+
+
+def test_register_without_size_column_makes_rate_check_not_evaluated(tmp_path):
+    learners = [learner("L1", 1, cofunded="Contribution 10", employer_id=900000002)]
+    findings = run_ev(tmp_path, learners, documents("L1", ltype="co-funded", employer="Big Co plc", rate=10),
+                      register_columns=("employer_id", "name", "roles"), rule_ids=["EV_MONEY_02"])
+    assert _by_rule(findings) == {"EV_MONEY_02": [NOT_EVALUATED]}
+    assert "has no size column" in findings.iloc[0]["message"]
+
+
+def test_register_without_id_column_says_the_rate_check_ran_only_partly(tmp_path):
+    """L1's employer is known only by EmpId (its invoices name no employer); L2's invoices name a large one."""
+    learners = [learner("L1", 1, cofunded="Contribution 10", employer_id=900000002),
+                learner("L2", 2, cofunded="Contribution 10", employer_id=900000002)]
+    docs = (documents("L1", ltype="co-funded", employer="", rate=10)
+            + documents("L2", ltype="co-funded", employer="Big Co plc", rate=10))
+    findings = run_ev(tmp_path, learners, docs, register_columns=("name", "size", "roles"), rule_ids=["EV_MONEY_02"])
+    assert sorted(zip(findings["severity"], findings["learn_ref_number"].fillna(""), strict=True)) == [
+        ("error", "L2"), (NOT_EVALUATED, "")]
+    note = findings[findings["severity"] == NOT_EVALUATED].iloc[0]["message"]
+    assert note.startswith("EV_MONEY_02 only partly evaluated: ") and "has no employer_id column" in note
+
+
+def test_register_without_name_column_says_emp_02_ran_only_partly(tmp_path):
+    learners = [learner("L1", 1, m2=True, m3=True),
+                learner("L2", 2, cofunded="Contribution 30", employer_id=900000002, m2=True, m3=True)]
+    docs = (documents("L1", m2=True, m3=True, employer="Big Co plc")
+            + documents("L2", m2=True, m3=True, ltype="co-funded", employer=""))
+    full = run_ev(tmp_path / "full", learners, docs, rule_ids=["EV_EMP_02"])
+    assert learners_with(full, "EV_EMP_02") == ["L1"]  # Big Co plc co-funds L2 (by EmpId)
+    partly = run_ev(tmp_path / "partly", learners, docs, register_columns=("employer_id", "size", "roles"),
+                    rule_ids=["EV_EMP_02"])
+    assert list(partly["severity"]) == [NOT_EVALUATED]
+    assert "only partly evaluated" in partly.iloc[0]["message"] and "no name column" in partly.iloc[0]["message"]

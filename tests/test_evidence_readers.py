@@ -12,7 +12,13 @@ import pytest
 from openpyxl import Workbook
 
 from auditkit.readers.discover import InputError
-from auditkit.readers.employers import EMPLOYER_FIELDS, employer_key, read_employers
+from auditkit.readers.employers import (
+    EMPLOYER_FIELDS,
+    REGISTER_COLUMNS,
+    employer_id_key,
+    employer_key,
+    read_employers,
+)
 from auditkit.readers.employers import SCHEMAS as EMPLOYER_SCHEMAS
 from auditkit.readers.evidence import (
     EVIDENCE_FIELDS,
@@ -257,7 +263,7 @@ def test_employer_register_csv(tmp_path):
     result = read_employers(write(tmp_path / "employers.csv", REGISTER))
     emp = result.employers
     assert declared(emp, EMPLOYER_FIELDS) == [f.column for f in EMPLOYER_FIELDS]
-    assert list(emp["employer_id"]) == [900000001, 900000002, 900000003]
+    assert list(emp["employer_id"]) == ["900000001", "900000002", "900000003"]
     assert list(emp["size"])[:2] == ["sme", "large"] and pd.isna(emp.loc[2, "size"])
     assert list(emp["roles"])[:2] == ["co-design;interview", "own-staff"]
     assert list(emp["satisfaction"])[:2] == [4.0, 5.0] and pd.isna(emp.loc[2, "satisfaction"])
@@ -290,3 +296,55 @@ def test_employer_names_compare_loosely():
     keys = employer_key(pd.Series(["Arden Mutual Insurance PLC.", "arden  mutual insurance plc", "Smith & Sons Limited",
                                    "SMITH AND SONS LTD", None]))
     assert keys[0] == keys[1] and keys[2] == keys[3] and pd.isna(keys[4])
+
+
+def test_employer_ids_are_text_compared_without_whitespace_case_or_leading_zeros(tmp_path):
+    text = ("employer_id,name,size\nE001,Acme Data Ltd,sme\n 0900000002 ,Big Co plc,large\n"
+            "e001,Acme Again Ltd,sme\n900000002,Big Again plc,large\n,Nameless Ltd,sme\n")
+    result = read_employers(write(tmp_path / "employers.csv", text))
+    emp = result.employers
+    assert list(emp["employer_id"].fillna("")) == ["E001", "0900000002", ""]
+    assert list(emp["name"]) == ["Acme Data Ltd", "Big Co plc", "Nameless Ltd"]
+    assert set(zip(result.problems["check_id"], result.problems["row"], strict=True)) == {
+        ("REG_DUPLICATE", 4), ("REG_DUPLICATE", 5)}
+    assert "the same employer as the one of row 2" in problem_of(result, 4)["reason"]
+    keys = employer_id_key(pd.Series(["E001", " e 001", "000123", "123", "0", "", None, "123.0"], dtype="string"))
+    assert list(keys.fillna("-")) == ["E001", "E001", "123", "123", "0", "-", "-", "123"]
+    assert list(employer_id_key(pd.Series([123, None], dtype="Int64")).fillna("-")) == ["123", "-"]
+
+
+def problem_of(result, row: int) -> pd.Series:
+    return result.problems[result.problems["row"] == row].iloc[0]
+
+
+def test_register_columns_are_matched_loosely_and_by_their_usual_other_names(tmp_path):
+    text = ("Employer Ref,Employer Name,Company Size,Role,Satisfaction score,Contact date,Involvement confirmed\n"
+            "900000001,Acme Data Ltd,SME,interview,4,2024-02-12,yes\n")
+    result = read_employers(write(tmp_path / "register.csv", text))
+    assert result.problems.empty and result.columns == REGISTER_COLUMNS
+    row = result.employers.iloc[0]
+    assert (row["employer_id"], row["name"], row["size"], row["roles"]) == ("900000001", "Acme Data Ltd", "sme",
+                                                                            "interview")
+    assert row["satisfaction"] == 4.0 and row["date_contacted"] == pd.Timestamp("2024-02-12")
+    assert row["confirmed"] == "yes"
+    bracketed = read_employers(write(tmp_path / "b.csv", "ID,Employer,Satisfaction (0-5)\nE7,Odd Ltd,3\n"))
+    assert bracketed.columns == ("employer_id", "name", "satisfaction")
+    assert bracketed.employers.iloc[0]["satisfaction"] == 3.0 and bracketed.employers.iloc[0]["employer_id"] == "E7"
+
+
+def test_a_column_named_exactly_wins_over_an_alias(tmp_path):
+    text = "employer,name,size\nBig Co plc,Acme Data Ltd,sme\n"
+    emp = read_employers(write(tmp_path / "employers.csv", text)).employers
+    assert emp.iloc[0]["name"] == "Acme Data Ltd" and emp.iloc[0]["employer"] == "Big Co plc"
+
+
+def test_manifest_columns_by_their_usual_other_names(tmp_path):
+    text = ("UKPRN,Learner Ref,Document Type,Date,Employer Name,Amount (£),File name\n"
+            "10000001,L1,job_offer,2024-09-22,Acme Data Ltd,,\n")
+    result = read_manifest(write(tmp_path / "tracker_manifest.csv", text))
+    assert result.problems.empty
+    row = result.evidence.iloc[0]
+    assert (row["learn_ref_number"], row["evidence_type"], row["employer"]) == ("L1", "job_offer", "Acme Data Ltd")
+    assert row["document_date"] == pd.Timestamp("2024-09-22")
+    assert result.manifest_columns == frozenset({"ukprn", "learn_ref_number", "evidence_type", "document_date",
+                                                 "employer", "amount", "file"})

@@ -118,11 +118,14 @@ def test_view_of_an_unknown_learner_is_a_clear_error(result):
 
 def test_evidence_option_takes_a_manifest_or_a_folder(tmp_path):
     assert evidence_inputs(SAMPLES / "evidence") == (SAMPLES / "evidence" / "manifest.csv",
-                                                     SAMPLES / "evidence" / "documents")
+                                                     SAMPLES / "evidence" / "documents", None)
     assert evidence_inputs(SAMPLES / "evidence" / "manifest.csv") == (SAMPLES / "evidence" / "manifest.csv",
-                                                                     SAMPLES / "evidence" / "documents")
+                                                                     SAMPLES / "evidence" / "documents", None)
     docs = SAMPLES / "evidence" / "documents"
-    assert evidence_inputs(docs) == (None, docs)
+    assert evidence_inputs(docs) == (None, docs, None)
+    # the samples folder as a whole, given as --evidence, also gives its employer register
+    assert evidence_inputs(SAMPLES) == (SAMPLES / "evidence" / "manifest.csv", SAMPLES / "evidence" / "documents",
+                                        SAMPLES / "employers.csv")
 
 
 def test_cli_check_lists_evidence_findings_and_problems():

@@ -596,3 +596,25 @@ def test_cli_help_ends_with_example():
     res = CliRunner().invoke(main, ["kpis", "--help"])
     assert res.exit_code == 0
     assert "Example: auditkit kpis samples" in res.output
+
+
+def test_co_funding_compliance_compares_employer_ids_as_text_and_never_pairs_empty_ids(tmp_path):
+    """L1's EmpId 900000002 is the register's ``0900000002`` (large): Contribution 10 is wrong. L2 has no EmpId
+    and its payment names the SME: Contribution 10 is right; the register's row without an id (large) must not be
+    taken for L2's employer."""
+    from auditkit.kpis import case_kpis
+    from tests.rules.case import write_case
+    from tests.test_evidence_checks import PREPARED, documents, learner, write_manifest, write_manifest_register
+
+    case = {**learner("L1", 1, cofunded="Contribution 10", employer_id=900000002), "prepared": PREPARED,
+            "other_learners": [learner("L2", 2, cofunded="Contribution 10", employer_id=None)]}
+    folder = write_case(case, tmp_path / "case")
+    write_manifest(folder / "manifest.csv", documents("L1", ltype="co-funded", employer="", rate=10)
+                   + documents("L2", ltype="co-funded", employer="Small Co Ltd", rate=10))
+    write_manifest_register(folder / "employers.csv", [
+        {"employer_id": "0900000002", "name": "Big Co plc", "size": "large", "roles": "own-staff"},
+        {"employer_id": "", "name": "Nameless Works Ltd", "size": "large", "roles": ""},
+        {"employer_id": "E3", "name": "Small Co Ltd", "size": "sme", "roles": "own-staff"}])
+    result = case_kpis([folder], progress=False).result
+    assert members(result, "co_funding_compliance", "denominator") == ["L1", "L2"]
+    assert members(result, "co_funding_compliance", NUMERATOR) == ["L2"]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditkit.rules import all_rules
-from tests.rules.case import run_case
+from auditkit.rules import all_rules, get_rules, run_rules
+from tests.rules.case import case_context, run_case
+from tests.test_finding_messages import empty_messages
 
 FIXTURES = Path(__file__).parent / "rules" / "fixtures"
 
@@ -26,7 +27,11 @@ def _cases():
 
 @pytest.mark.parametrize(("rule_id", "name", "case"), list(_cases()))
 def test_rule_case(rule_id, name, case, tmp_path):
-    findings = run_case(case, tmp_path, [rule_id])
+    ctx = case_context(case, tmp_path)
+    (rule,) = get_rules([rule_id])
+    bad = empty_messages(rule, ctx)
+    assert bad.empty, f"{rule_id} {name}: findings with an empty message:\n{bad.to_string()}"
+    findings = run_rules(ctx, [rule_id])
     mine = findings[findings["rule_id"] == rule_id]
     expect = case.get("expect") or {}
     if name.startswith("pass"):

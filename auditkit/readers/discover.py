@@ -4,9 +4,11 @@ A *case folder* holds everything about one audit. By convention auditkit finds i
 
 - ILR files named ``ILR-*.xml``, also inside ``.zip`` files;
 - ``contracts.toml``;
-- an evidence manifest: ``*manifest*.csv`` or ``*manifest*.xlsx``;
+- an evidence manifest: ``*manifest*.csv`` or ``*manifest*.xlsx`` (not inside a ``documents`` folder);
 - an evidence document folder: a folder named ``documents``;
-- an employer register: ``*employer*.csv`` or ``*employer*.xlsx``.
+- an employer register: ``*employer*.csv`` or ``*employer*.xlsx`` (not inside a ``documents`` folder).
+
+The same conventions find the evidence and the register in a folder given as ``--evidence``.
 
 Explicit options on the command line override what is found.
 """
@@ -25,6 +27,8 @@ from auditkit.errors import InputError
 __all__ = ["CaseFiles", "ILRSource", "InputError", "find_case", "find_ilr_files", "require_ilr"]
 
 ILR_PATTERN = "ilr-*.xml"
+MANIFEST_PATTERNS = ["*manifest*.csv", "*manifest*.xlsx"]
+EMPLOYER_PATTERNS = ["*employer*.csv", "*employer*.xlsx"]
 
 
 @dataclass(frozen=True)
@@ -133,10 +137,17 @@ class CaseFiles:
     employers: Path | None = None
 
 
-def _first(folder: Path, patterns: list[str]) -> Path | None:
+def _first(folder: Path, patterns: list[str], *, outside_documents: bool = False) -> Path | None:
+    """The first file (in path order) under ``folder`` whose name matches a pattern; ``outside_documents``: not
+    inside a ``documents`` folder, ``folder`` itself included (a document named
+    ``employer_contribution_invoice.csv`` is no register)."""
+    def in_documents(p: Path) -> bool:
+        return "documents" in (folder.name, *p.relative_to(folder).parts[:-1])  # as the convention names it
+
     hits = sorted(
         p for p in folder.rglob("*")
         if p.is_file() and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in patterns)
+        and not (outside_documents and in_documents(p))
     )
     return hits[0] if hits else None
 
@@ -154,8 +165,8 @@ def find_case(
     case = CaseFiles(ilr=find_ilr_files(paths))
     for folder in (p for p in paths if p.is_dir()):
         case.contracts = case.contracts or _first(folder, ["contracts.toml"])
-        case.manifest = case.manifest or _first(folder, ["*manifest*.csv", "*manifest*.xlsx"])
-        case.employers = case.employers or _first(folder, ["*employer*.csv", "*employer*.xlsx"])
+        case.manifest = case.manifest or _first(folder, MANIFEST_PATTERNS, outside_documents=True)
+        case.employers = case.employers or _first(folder, EMPLOYER_PATTERNS, outside_documents=True)
         if case.documents is None:
             docs = sorted(p for p in folder.rglob("documents") if p.is_dir())
             case.documents = docs[0] if docs else None

@@ -1,12 +1,20 @@
 """Read an employer register (CSV or XLSX) into the employers frame.
 
-One row per employer: ``employer_id``, ``name``, ``size`` (``sme`` or ``large``), ``roles`` (any of ``co-design``,
-``delivery``, ``interview``, ``own-staff``, separated by ``;``, ``,`` or ``|``), ``satisfaction`` (0-5, scored at
-Milestone 2), ``date_contacted`` and ``confirmed`` (whether the employer confirmed its involvement). Column
-names are matched without regard to case, spaces, underscores, hyphens or dots; extra columns are kept as text.
+One row per employer: ``employer_id`` (text: ``E001`` and ``900100037`` alike), ``name``, ``size`` (``sme`` or
+``large``), ``roles`` (any of ``co-design``, ``delivery``, ``interview``, ``own-staff``, separated by ``;``, ``,``
+or ``|``), ``satisfaction`` (0-5, scored at Milestone 2), ``date_contacted`` and ``confirmed`` (whether the
+employer confirmed its involvement). Column names are matched without regard to case, spaces, underscores,
+hyphens, dots or a bracketed note, and by the other names in :data:`REGISTER_ALIASES` (``Satisfaction score`` is
+``satisfaction``); extra columns are kept as text.
+
+Employer ids are compared by :func:`employer_id_key`: whitespace and case ignored, and an id of digits only
+compared as a number (``000123`` is the ILR's EmpId 123, since an EmpId, an integer, has no leading zeros). An
+empty id matches nothing, not even another empty id.
 
 Bad values are reported (``REG_*`` rows of the evidence problems frame, with file, row and reason) and left
-empty; a row with neither an id nor a name, or repeating an id already read, is reported and dropped.
+empty; a row with neither an id nor a name, or repeating an id already read (as compared), is reported and
+dropped. ``columns`` of the result says which register columns the file has: a check needing one it lacks is
+not evaluated (see ``auditkit.rules.evidence``).
 """
 
 from __future__ import annotations
@@ -38,10 +46,23 @@ YES_NO: dict[str, str] = {"yes": "yes", "y": "yes", "true": "yes", "1": "yes", "
                           "no": "no", "n": "no", "false": "no", "0": "no"}
 REGISTER_COLUMNS: tuple[str, ...] = ("employer_id", "name", "size", "roles", "satisfaction", "date_contacted",
                                      "confirmed")
+#: Other names a register column is known by (compared loosely); a column named as in :data:`REGISTER_COLUMNS`
+#: wins over one named by an alias.
+REGISTER_ALIASES: dict[str, tuple[str, ...]] = {
+    "employer_id": ("id", "emp id", "employer ref", "employer reference", "employer number", "employer no", "ern"),
+    "name": ("employer", "employer name", "company", "company name", "organisation", "organization",
+             "organisation name"),
+    "size": ("employer size", "company size", "sme or large"),
+    "roles": ("role", "employer roles", "involvement"),
+    "satisfaction": ("satisfaction score", "employer satisfaction", "satisfaction rating", "score", "rating"),
+    "date_contacted": ("contacted", "contact date", "contacted on", "date of contact", "last contacted"),
+    "confirmed": ("involvement confirmed", "confirmation", "confirmed involvement"),
+}
 
 #: Columns of the employers frame; ``xml`` holds the register column each is read from.
 EMPLOYER_FIELDS: tuple[Field, ...] = (
-    F("employer_id", "employer_id", "int", "Employer id (the ILR's EmpId for co-funding employers)."),
+    F("employer_id", "employer_id", "str", "Employer id as written (text, `E001` or `900100037`); matched to the ILR's "
+      "EmpId by auditkit.readers.employers.employer_id_key."),
     F("name", "name", "str", "Employer name as written in the register."),
     F("name_key", "", "str", "The name compared loosely (see auditkit.readers.employers.employer_key)."),
     F("size", "size", "str", "sme or large (small, medium and micro are read as sme)."),
@@ -62,6 +83,8 @@ class EmployerRegister:
 
     employers: pd.DataFrame
     problems: pd.DataFrame
+    columns: tuple[str, ...] = REGISTER_COLUMNS  # the register columns the file has
+    source: str | None = None  # the register file
 
 
 def employer_key(names: pd.Series) -> pd.Series:
@@ -73,6 +96,17 @@ def employer_key(names: pd.Series) -> pd.Series:
     key = key.str.replace(r"\bpublic limited company$", "plc", regex=True)
     key = key.str.replace(r"\blimited$", "ltd", regex=True)
     return key.where(key != "")
+
+
+def employer_id_key(ids: pd.Series) -> pd.Series:
+    """Employer ids compared as text: whitespace removed, upper case, an id of digits only without its leading
+    zeros (``" 000123 "``, ``123`` and the EmpId 123 are ``123``; ``e001`` is ``E001``); NA where empty. Works on
+    the register's text ids and the ILR's integer EmpIds alike."""
+    text = ids.astype("string").str.replace(r"\s+", "", regex=True).str.upper()
+    text = text.str.replace(r"^(\d+)\.0*$", r"\1", regex=True)  # 123.0: a number read as a decimal
+    digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    text = text.mask(digits, text.str.lstrip("0").replace("", "0"))
+    return text.where(text != "").astype("string")
 
 
 def _problems(rows: pd.DataFrame, mask: pd.Series, check_id: str, column: str, reason: pd.Series | str,
@@ -96,8 +130,7 @@ def _roles(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _register_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    ids = rows["employer_id"].str.replace(r"\s", "", regex=True)
-    employer_id = pd.to_numeric(ids.where(ids.str.fullmatch(r"\d+").fillna(False)), errors="coerce").astype("Int64")
+    employer_id = rows["employer_id"].str.strip().replace("", pd.NA).astype("string")
     size = rows["size"].str.lower().str.replace(r"[^a-z]", "", regex=True).map(SIZES).astype("string")
     roles, unknown_roles = _roles(rows["roles"])
     score = pd.to_numeric(rows["satisfaction"].where(rows["satisfaction"] != ""), errors="coerce").astype("Float64")
@@ -106,8 +139,6 @@ def _register_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFram
     confirmed = rows["confirmed"].str.lower().map(YES_NO).astype("string")
     filled = {c: rows[c] != "" for c in REGISTER_COLUMNS}
     problems = [
-        _problems(rows, filled["employer_id"] & employer_id.isna(), "REG_BAD_VALUE", "employer_id",
-                  "employer_id " + rows["employer_id"].map(repr) + " is not a number (left empty)"),
         _problems(rows, filled["size"] & size.isna(), "REG_BAD_VALUE", "size",
                   "size " + rows["size"].map(repr) + " is neither sme nor large (left empty)"),
         _problems(rows, unknown_roles != "", "REG_BAD_VALUE", "roles",
@@ -131,7 +162,7 @@ def read_employers(path: str | Path) -> EmployerRegister:
     if not path.is_file():
         raise InputError(f"{path}: no such employer register")
     table = read_table(path)
-    found, extra = match_columns(table, REGISTER_COLUMNS)
+    found, extra = match_columns(table, REGISTER_COLUMNS, REGISTER_ALIASES)
     if "name" not in found and "employer_id" not in found:
         raise InputError(f"{path}: no column for name or employer_id; found columns "
                          f"{', '.join(c for c in table.columns if c != '_row') or '(none)'} "
@@ -141,11 +172,15 @@ def read_employers(path: str | Path) -> EmployerRegister:
     rows = rows.assign(_row=table["_row"], _file=str(path))
     values, problems = _register_values(rows)
     anonymous = values["employer_id"].isna() & values["name"].isna()
-    repeated = values["employer_id"].notna() & values["employer_id"].duplicated()
+    key = employer_id_key(values["employer_id"])
+    repeated = (key.notna() & key.duplicated()).astype(bool)
+    first = pd.Series(values["_row"].to_numpy(), index=key.to_numpy())
+    first = first[~first.index.duplicated()]
     problems += [
         _problems(rows, anonymous, "REG_NO_EMPLOYER", "name", "neither an employer_id nor a name", "dropped"),
         _problems(rows, repeated, "REG_DUPLICATE", "employer_id",
-                  "employer_id " + rows["employer_id"] + " is given twice; the first row is used", "dropped"),
+                  "employer_id " + rows["employer_id"].map(repr) + " is the same employer as the one of row "
+                  + key.map(first).astype("string") + "; the first row is used", "dropped"),
     ]
     keep = ~(anonymous | repeated)
     frame = typed_frame(values[keep].assign(name_key=employer_key(values.loc[keep, "name"]), source=str(path),
@@ -155,4 +190,5 @@ def read_employers(path: str | Path) -> EmployerRegister:
         frame[f"extra_{name}" if name in taken else name] = table.loc[keep, name].astype("string").to_numpy()
     found_problems = [p for p in problems if len(p)]
     all_problems = pd.concat(found_problems, ignore_index=True) if found_problems else empty_problems()
-    return EmployerRegister(frame, all_problems.sort_values(["row", "column"], kind="stable").reset_index(drop=True))
+    return EmployerRegister(frame, all_problems.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
+                            columns=tuple(c for c in REGISTER_COLUMNS if c in found), source=str(path))

@@ -53,6 +53,24 @@ EVIDENCE_TYPES: dict[str, str] = {
 MANIFEST_COLUMNS: tuple[str, ...] = ("ukprn", "learn_ref_number", "uln", "evidence_type", "document_date",
                                      "received_date", "employer", "amount", "reference", "file", "sha256", "notes")
 REQUIRED_COLUMNS: tuple[str, ...] = ("ukprn", "evidence_type", "document_date")
+#: Other names a manifest column is known by (compared loosely, like the column names themselves); a column named
+#: as in :data:`MANIFEST_COLUMNS` wins over one named by an alias.
+MANIFEST_ALIASES: dict[str, tuple[str, ...]] = {
+    "ukprn": ("provider ukprn",),
+    "learn_ref_number": ("learner ref", "learner reference", "learner ref no", "lrn"),
+    "uln": ("unique learner number",),
+    "evidence_type": ("type", "document type", "doc type", "evidence"),
+    "document_date": ("date", "doc date", "dated", "date of document", "date on document"),
+    "received_date": ("received", "date received"),
+    "employer": ("employer name", "company"),
+    "amount": ("amount gbp", "amount paid", "invoice amount"),
+    "reference": ("ref", "invoice number", "invoice no"),
+    "file": ("path", "file path", "filename", "file name", "document", "document file"),
+    "sha256": ("hash", "file hash"),
+    "notes": ("note", "comments", "comment"),
+}
+#: The evidence columns a document folder gives (read from each file's path, and its hash from its bytes).
+FOLDER_COLUMNS: tuple[str, ...] = ("ukprn", "learn_ref_number", "evidence_type", "document_date", "file", "sha256")
 #: File names in a document folder that are operating-system clutter, not documents (skipped).
 IGNORED_FILES: frozenset[str] = frozenset({"thumbs.db", "desktop.ini"})
 
@@ -141,24 +159,64 @@ def empty_problems() -> pd.DataFrame:
 @dataclass(frozen=True)
 class EvidenceData:
     """What was read: ``evidence`` (one row per document), ``problems`` (every bad row) and ``employers`` (the
-    employer register, None when none was given)."""
+    employer register, None when none was given).
+
+    Where it was read from, so that a check needing a column no source has can say so: ``manifest`` and
+    ``manifest_columns`` (the :data:`MANIFEST_COLUMNS` the manifest has), ``documents`` (the document folder),
+    ``register`` and ``register_columns`` (the register's columns). Evidence built by hand leaves them None: its
+    columns are then taken as given."""
 
     evidence: pd.DataFrame
     problems: pd.DataFrame
     employers: pd.DataFrame | None = None
+    manifest: str | None = None
+    manifest_columns: frozenset[str] | None = None
+    documents: str | None = None
+    register: str | None = None
+    register_columns: frozenset[str] | None = None
 
-    def with_employers(self, employers: pd.DataFrame, problems: pd.DataFrame | None = None) -> EvidenceData:
-        """The same evidence with an employer register (and the register's problems added)."""
+    def with_employers(self, employers: pd.DataFrame, problems: pd.DataFrame | None = None, *,
+                       columns: Iterable[str] | None = None, source: str | Path | None = None) -> EvidenceData:
+        """The same evidence with an employer register (and the register's problems added); ``columns``: the
+        register columns the file has (``EmployerRegister.columns``), ``source``: the register file."""
         extra = [self.problems] + ([problems] if problems is not None and len(problems) else [])
         merged = pd.concat(extra, ignore_index=True) if len(extra) > 1 else self.problems
-        return replace(self, employers=employers, problems=merged)
+        return replace(self, employers=employers, problems=merged,
+                       register=None if source is None else str(source),
+                       register_columns=None if columns is None else frozenset(columns))
+
+    def lacks(self, column: str) -> str | None:
+        """Why no evidence source has the column ``column`` at all (a manifest without it, or only a document
+        folder, which gives :data:`FOLDER_COLUMNS`); None when a source has it or the sources are not known."""
+        if self.manifest is None and self.documents is None:
+            return None
+        if self.manifest_columns is not None and column in self.manifest_columns:
+            return None
+        if self.documents is not None and column in FOLDER_COLUMNS:
+            return None
+        if self.manifest is None:
+            return f"there is no manifest and a document folder gives no {column}"
+        if column == "file":
+            return f"the manifest {self.manifest} has no file column and no document folder was given"
+        folder = " (and a document folder gives none)" if self.documents is not None else ""
+        return f"the manifest {self.manifest} has no {column} column{folder}"
+
+    def register_lacks(self, column: str) -> str | None:
+        """Why the employer register has no column ``column`` (None when it has, when there is no register, or
+        when its columns are not known)."""
+        if self.employers is None or self.register_columns is None or column in self.register_columns:
+            return None
+        where = f" {self.register}" if self.register else ""
+        return f"the employer register{where} has no {column} column"
 
 
 # -- tables: CSV or XLSX into text cells with spreadsheet row numbers --------------------------------------------
 
 def norm_column(name: object) -> str:
-    """A column name compared loosely: lower case, without spaces, underscores, hyphens or dots."""
-    return re.sub(r"[\s_\-.]+", "", str(name)).lower()
+    """A column name compared loosely: lower case, without spaces, underscores, hyphens, dots or a bracketed
+    note (``Satisfaction (0-5)`` is ``satisfaction``, ``Amount (£)`` is ``amount``)."""
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", "", str(name))
+    return re.sub(r"[\s_\-.]+", "", text).lower() or re.sub(r"[\s_\-.]+", "", str(name)).lower()
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -229,20 +287,23 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     return table.assign(_row=[n for n, _ in body])
 
 
-def match_columns(table: pd.DataFrame, wanted: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
-    """``wanted column -> column of the table`` (matched loosely, first match wins) and the table's other columns."""
+def match_columns(table: pd.DataFrame, wanted: tuple[str, ...],
+                  aliases: dict[str, tuple[str, ...]] | None = None) -> tuple[dict[str, str], list[str]]:
+    """``wanted column -> column of the table`` and the table's other columns.
+
+    Names are compared loosely (:func:`norm_column`); a column named as wanted wins over one named by an alias
+    (``aliases``: other names each wanted column may have), and otherwise the first match wins."""
     found: dict[str, str] = {}
     by_norm = {norm_column(w): w for w in wanted}
-    extra: list[str] = []
-    for name in table.columns:
-        if name == "_row":
-            continue
-        key = by_norm.get(norm_column(name))
-        if key is not None and key not in found:
-            found[key] = name
-        else:
-            extra.append(name)
-    return found, extra
+    by_alias = {norm_column(a): w for w, names in (aliases or {}).items() for a in names}
+    columns = [c for c in table.columns if c != "_row"]
+    for lookup in (by_norm, by_alias):
+        for name in columns:
+            key = lookup.get(norm_column(name))
+            if key is not None and key not in found and name not in found.values():
+                found[key] = name
+    taken = set(found.values())
+    return found, [c for c in columns if c not in taken]
 
 
 # -- values ------------------------------------------------------------------------------------------------------
@@ -444,9 +505,9 @@ def scan_documents(folder: Path) -> pd.DataFrame:
 
 # -- reading -------------------------------------------------------------------------------------------------------
 
-def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str]]:
+def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str], frozenset[str]]:
     table = read_table(path)
-    found, extra = match_columns(table, MANIFEST_COLUMNS)
+    found, extra = match_columns(table, MANIFEST_COLUMNS, MANIFEST_ALIASES)
     absent = [c for c in REQUIRED_COLUMNS if c not in found]
     if "learn_ref_number" not in found and "uln" not in found:
         absent.append("learn_ref_number (or uln)")
@@ -459,7 +520,7 @@ def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str]]:
     kept = {(f"extra_{c}" if c in taken else c): table[c] for c in extra}
     rows = rows.assign(**kept, _row=table["_row"], _file=str(path), _origin="manifest", _source=str(path),
                        _document=table[found["file"]] if "file" in found else "")
-    return rows.astype({c: "string" for c in rows.columns if c != "_row"}), list(kept)
+    return rows.astype({c: "string" for c in rows.columns if c != "_row"}), list(kept), frozenset(found)
 
 
 def _folder_rows(scan: pd.DataFrame, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -580,11 +641,12 @@ def read_evidence(manifest: str | Path | None = None, documents: str | Path | No
     scan = scan_documents(folder) if folder is not None else None
     parts, extras, problems = [], [], []
     listed: set[str] = set()
+    columns: frozenset[str] | None = None
     if manifest is not None:
         path = Path(manifest)
         if not path.is_file():
             raise InputError(f"{path}: no such manifest file")
-        rows, extras = _manifest_rows(path)
+        rows, extras, columns = _manifest_rows(path)
         rows = rows.assign(_path=_resolve_listed(rows, scan, folder))
         listed = set(rows["_path"].dropna())
         parts.append(_load(rows, "MAN", learners, problems))
@@ -595,7 +657,9 @@ def read_evidence(manifest: str | Path | None = None, documents: str | Path | No
     rows = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     rows, file_problems = _attach_files(rows)
     problems.append(file_problems)
-    return EvidenceData(_evidence_frame(rows, extras), _sorted_problems(_concat(problems)))
+    return EvidenceData(_evidence_frame(rows, extras), _sorted_problems(_concat(problems)),
+                        manifest=None if manifest is None else str(manifest), manifest_columns=columns,
+                        documents=None if folder is None else str(folder))
 
 
 def _load(rows: pd.DataFrame, prefix: str, learners: pd.DataFrame | None, problems: list[pd.DataFrame]) -> pd.DataFrame:

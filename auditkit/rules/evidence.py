@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditkit.readers.employers import employer_key
+from auditkit.readers.employers import employer_id_key, employer_key
 from auditkit.readers.evidence import EVIDENCE_TYPES, EvidenceData
 from auditkit.rules.context import RuleContext, fmt_date
 from auditkit.rules.delivery import ACCEPTED_CONTRIBUTIONS
@@ -103,10 +103,11 @@ def evidence_bootcamps(ctx: RuleContext) -> pd.DataFrame:
     Columns: ``bc`` (a number naming the row), the aim's keys and dates, ``learner_type``, ``emp_stat`` and
     ``emp_id`` (EmpStat and EmpId at the start), ``rate`` and ``rate_text`` (10 or 30 from a PSM field reading
     exactly `Contribution 10` / `Contribution 30`; NA when none or both), ``price`` (contract), ``provider``
-    (contract name), ``employer_name`` / ``employer_size`` / ``employer_key`` (the co-funding employer: the
-    register's entry for the EmpId), ``m1_date`` (start + 14 days), ``m1_due`` (reached by the return's
-    preparation date, the learner still on the bootcamp on that day), ``in_scope`` (the aim is in a return in
-    scope)."""
+    (contract name), ``employer_register_id`` / ``employer_name`` / ``employer_size`` / ``employer_key`` (the
+    co-funding employer: the register's entry whose id is the EmpId, compared as text by
+    ``auditkit.readers.employers.employer_id_key``; none for an empty EmpId), ``m1_date`` (start + 14 days),
+    ``m1_due`` (reached by the return's preparation date, the learner still on the bootcamp on that day),
+    ``in_scope`` (the aim is in a return in scope)."""
     return ctx.memo("evidence.bootcamps", lambda: _bootcamps(ctx))
 
 
@@ -131,10 +132,15 @@ def _bootcamps(ctx: RuleContext) -> pd.DataFrame:
     )
     boot = boot.merge(_rates(ctx, boot), on="bc", how="left").merge(_prices(ctx, boot), on="bc", how="left")
     register = _register(ctx)
-    employer = boot[["bc", "emp_id"]].merge(register[["employer_id", "name", "size", "name_key"]], how="left",
-                                            left_on="emp_id", right_on="employer_id").drop_duplicates("bc")
-    return boot.merge(employer[["bc", "name", "size", "name_key"]].rename(columns={
-        "name": "employer_name", "size": "employer_size", "name_key": "employer_key"}), on="bc", how="left")
+    register = register.assign(_key=employer_id_key(register["employer_id"])).dropna(subset=["_key"])
+    ids = boot[["bc", "emp_id"]].assign(_key=employer_id_key(boot["emp_id"])).dropna(subset=["_key"])
+    # an empty EmpId or register id matches nothing (merging would pair empty with empty)
+    employer = ids.merge(register[["_key", "employer_id", "name", "size", "name_key"]], on="_key")
+    employer = employer.drop_duplicates("bc").rename(columns={
+        "employer_id": "employer_register_id", "name": "employer_name", "size": "employer_size",
+        "name_key": "employer_key"})
+    return boot.merge(employer[["bc", "employer_register_id", "employer_name", "employer_size", "employer_key"]],
+                      on="bc", how="left")
 
 
 def _rates(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
@@ -166,7 +172,7 @@ def _prices(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
 def _register(ctx: RuleContext) -> pd.DataFrame:
     evidence = evidence_of(ctx)
     if evidence is None or evidence.employers is None:
-        return pd.DataFrame({"employer_id": pd.Series(dtype="Int64"), "name": pd.Series(dtype="string"),
+        return pd.DataFrame({"employer_id": pd.Series(dtype="string"), "name": pd.Series(dtype="string"),
                              "size": pd.Series(dtype="string"), "name_key": pd.Series(dtype="string")})
     return evidence.employers
 
@@ -352,12 +358,19 @@ def _with_bootcamp(docs: pd.DataFrame, ctx: RuleContext, *columns: str) -> pd.Da
 def _eligibility_after_start(ctx: RuleContext) -> pd.DataFrame:
     docs = evidence_documents(ctx)
     docs = _with_bootcamp(docs[docs["stage"] == "eligibility"], ctx, "learn_aim_ref", "learn_start_date")
-    first = docs.sort_values(["document_date", "doc"], kind="stable").drop_duplicates(["bc", "evidence_type"])
-    rows = first[(first["document_date"] > _day(first["learn_start_date"])).fillna(False).astype(bool)]
+    docs = docs.sort_values(["document_date", "doc"], kind="stable")
+    start = _day(docs["learn_start_date"])
+    late = (docs["document_date"] > start).fillna(False).astype(bool)
+    earlier = docs[~late & docs["document_date"].notna()].drop_duplicates(["bc", "evidence_type"])
+    rows = docs[late].merge(earlier[["bc", "evidence_type", "document_date"]].rename(
+        columns={"document_date": "_earlier"}), on=["bc", "evidence_type"], how="left")
     days = (rows["document_date"] - _day(rows["learn_start_date"])).dt.days.astype("string")
+    also = ("; an earlier " + _types_text(rows["evidence_type"]) + " is dated " + _dates(rows["_earlier"])
+            + ": a re-signed or replaced document must be looked at").where(rows["_earlier"].notna(), "")
     message = (_types_text(rows["evidence_type"]) + " dated " + _dates(rows["document_date"]) + ", " + days
                + " days after the bootcamp " + rows["learn_aim_ref"].astype("string") + " started ("
-               + _dates(rows["learn_start_date"]) + "); eligibility must be evidenced on or before the start")
+               + _dates(rows["learn_start_date"]) + "); eligibility must be evidenced on or before the start"
+               + also)
     return _issues(rows, "EV_TIMING_02", "eligibility", "document_date", _dates(rows["document_date"]), message,
                    rows["where"], doc=rows["doc"])
 
@@ -453,14 +466,33 @@ def _needs_register(ctx: RuleContext, rows: pd.DataFrame, check_id: str, field: 
     return _not_evaluated(ctx, rows, check_id, field, _no_register, needed)
 
 
+def _lacking(ctx: RuleContext, rows: pd.DataFrame, check_id: str, field: str, reason: str | None, needed: str,
+             *, partly: bool = False) -> pd.DataFrame:
+    """One not-evaluated finding per provider of ``rows`` when ``reason`` (a column the evidence or the register
+    lacks, see ``EvidenceData.lacks``) is given; ``partly``: the check ran, but without what the column gives."""
+    if reason is None or rows.empty:
+        return pd.DataFrame()
+    out = _not_evaluated(ctx, rows, check_id, field, lambda *_: reason, needed)
+    if partly and len(out):
+        out = out.assign(message=out["message"].str.replace(f"{check_id} not evaluated: ",
+                                                            f"{check_id} only partly evaluated: ", regex=False))
+    return out
+
+
+def _with_learner_type(ctx: RuleContext, docs: pd.DataFrame, learner_type: str) -> pd.DataFrame:
+    rows = _with_bootcamp(docs, ctx, "learner_type")
+    return rows[(rows["learner_type"] == learner_type).fillna(False).astype(bool)]
+
+
 def _co_funder_of_bootcamps(ctx: RuleContext) -> pd.DataFrame:
     """``bc``, ``name``, ``size``, ``how``: the co-funding employer of each bootcamp with a contribution rate,
     from the register entry of its EmpId, else from the register entry named on its contribution documents."""
     boot = evidence_bootcamps(ctx)
     boot = boot[boot["rate"].notna()]
     by_id = boot.dropna(subset=["employer_size"])
-    by_id = by_id.assign(name=by_id["employer_name"], size=by_id["employer_size"], how="EmpId " + by_id["emp_id"]
-                         .astype("string"))[["bc", "name", "size", "how"]]
+    by_id = by_id.assign(name=_employer_label(by_id["employer_name"], by_id["employer_register_id"]),
+                         size=by_id["employer_size"],
+                         how="EmpId " + by_id["emp_id"].astype("string"))[["bc", "name", "size", "how"]]
     docs = evidence_documents(ctx)
     docs = docs[docs["evidence_type"].isin(list(CO_FUNDING)) & docs["bc"].isin(boot["bc"])
                 & ~docs["bc"].isin(by_id["bc"])]
@@ -468,6 +500,12 @@ def _co_funder_of_bootcamps(ctx: RuleContext) -> pd.DataFrame:
     named = docs.merge(register, left_on="employer_key", right_on="name_key").drop_duplicates("bc")
     named = named.assign(how="named on the " + _types_text(named["evidence_type"]))[["bc", "name", "size", "how"]]
     return pd.concat([by_id, named], ignore_index=True)
+
+
+def _employer_label(names: pd.Series, ids: pd.Series) -> pd.Series:
+    """An employer for a message: its name in the register, else ``with id E001 (no name in the register)``."""
+    unnamed = "with id " + ids.astype("string").fillna("?") + " (no name in the register)"
+    return names.astype("string").fillna(unnamed)
 
 
 def _rate_not_size(ctx: RuleContext) -> pd.DataFrame:
@@ -518,9 +556,7 @@ def _unregistered(ctx: RuleContext) -> pd.DataFrame:
     register = evidence.employers
     letters = docs[docs["evidence_type"].isin(list(EMPLOYER_LETTERS)) & docs["employer_key"].notna()]
     by_name = letters["employer_key"].isin(register["name_key"].dropna())
-    ids = pd.to_numeric(letters["employer"].str.strip().where(letters["employer"].str.fullmatch(r"\s*\d+\s*")),
-                        errors="coerce")
-    by_id = ids.isin(register["employer_id"].dropna().astype(float))
+    by_id = employer_id_key(letters["employer"]).isin(employer_id_key(register["employer_id"]).dropna())
     rows = letters[~(by_name | by_id).fillna(False).astype(bool)]
     message = (_types_text(rows["evidence_type"]) + " from " + rows["employer"].astype("string")
                + ", which is not in the employer register (" + str(len(register)) + " employers)")
@@ -690,9 +726,11 @@ def ev_dated_after_claim(ctx: RuleContext) -> pd.DataFrame:
 def ev_eligibility_after_start(ctx: RuleContext) -> pd.DataFrame:
     """Eligibility evidence dated after the bootcamp start.
 
-    **What it checks**: for each bootcamp and each eligibility type (enrolment form, ID check, residency proof,
-    employment status declaration, IAG record, initial assessment) with documents, the earliest is dated on or
-    before the bootcamp's LearnStartDate. One finding per bootcamp and type whose documents all come later.
+    **What it checks**: each eligibility document (enrolment form, ID check, residency proof, employment status
+    declaration, IAG record, initial assessment) of a bootcamp is dated on or before the bootcamp's
+    LearnStartDate. One finding per document dated later, also when an earlier document of the same type is
+    timely (the message then names it): a re-signed enrolment form or a replaced declaration may change what the
+    learner was enrolled on and must be looked at.
 
     **Why it matters**: eligibility (identity, residency, employment status, suitability) must be established
     before a learner starts; evidence made later suggests the learner started before being found eligible.
@@ -701,7 +739,7 @@ def ev_eligibility_after_start(ctx: RuleContext) -> pd.DataFrame:
     **Example**: bootcamp started 2024-11-18, ID check dated 2024-11-27: error finding on document_date, value
     `2024-11-27`.
 
-    **Limits**: a later copy of a document does not count when an earlier one is on or before the start.
+    **Limits**: undated documents (a file whose name has no date) are not checked.
     """
     return _findings(ctx, "EV_TIMING_02")
 
@@ -743,8 +781,16 @@ def ev_pdf_created_after_claim(ctx: RuleContext) -> pd.DataFrame:
     pdf_created.
 
     **Limits**: documents dated after every claim they could support are EV_TIMING_01's, not this check's;
-    PDFs without a creation date and documents of the after-bootcamp stage are not checked.
+    PDFs without a creation date and documents of the after-bootcamp stage are not checked. Without any file
+    (a manifest with no file column and no document folder), one not-evaluated finding per provider.
     """
+    evidence = evidence_of(ctx)
+    if evidence is None:
+        return pd.DataFrame()
+    reason = evidence.lacks("file")
+    if reason is not None:
+        return _lacking(ctx, evidence_documents(ctx), "EV_TIMING_04", "pdf_created", reason,
+                        "the documents' files (a file column in the manifest, or a document folder)")
     return _findings(ctx, "EV_TIMING_04")
 
 
@@ -763,11 +809,17 @@ def ev_contribution_amount(ctx: RuleContext) -> pd.DataFrame:
     (expected £420.00).
 
     **Limits**: documents without an amount, and bootcamps without a recognised contribution in the PSM
-    (W5_FFI_02 and W5_FFI_04 report those), are not checked; without the aim's price in the contract the check
-    gives one not-evaluated finding per provider.
+    (W5_FFI_02 and W5_FFI_04 report those), are not checked; without the aim's price in the contract, or without
+    an amount column in the manifest, the check gives one not-evaluated finding per provider.
     """
-    if evidence_of(ctx) is None:
+    evidence = evidence_of(ctx)
+    if evidence is None:
         return pd.DataFrame()
+    if evidence.lacks("amount") is not None:
+        docs = evidence_documents(ctx)
+        docs = _with_bootcamp(docs[docs["evidence_type"].isin(list(CO_FUNDING))], ctx, "rate")
+        return _lacking(ctx, docs[docs["rate"].notna()], "EV_MONEY_01", "amount", evidence.lacks("amount"),
+                        "the amount of each contribution invoice and payment (an amount column in the manifest)")
     missing = _not_evaluated(ctx, _unpriced(ctx), "EV_MONEY_01", "amount", _price_missing,
                              "the price of each co-funded bootcamp aim in the provider's contract")
     return _concat([_findings(ctx, "EV_MONEY_01"), missing])
@@ -787,14 +839,34 @@ def ev_rate_not_size(ctx: RuleContext) -> pd.DataFrame:
     **Example**: `Contribution 10` and EmpId 900100111, a large employer in the register: error finding on PSM,
     value `Contribution 10`.
 
-    **Limits**: without the employer register, one not-evaluated finding per provider; employers not found in
-    it, or without a size, are not checked.
+    **Limits**: without the employer register or a size column in it, one not-evaluated finding per provider;
+    employers not found in it, or without a size, are not checked. A register without an employer_id (or name)
+    column cannot be searched by EmpId (or by the name on an invoice): one finding per provider says the check
+    ran only partly. Ids are compared as text (``auditkit.readers.employers.employer_id_key``); an empty EmpId
+    matches no register row.
     """
-    if evidence_of(ctx) is None:
+    evidence = evidence_of(ctx)
+    if evidence is None:
         return pd.DataFrame()
     boot = evidence_bootcamps(ctx)
     with_evidence = boot[boot["rate"].notna() & _has_evidence(ctx, boot)]
-    return _concat([_findings(ctx, "EV_MONEY_02"),
+    if evidence.register_lacks("size") is not None:
+        return _lacking(ctx, with_evidence, "EV_MONEY_02", "PSM", evidence.register_lacks("size"),
+                        "the employer register's sizes")
+    partly = []
+    if evidence.employers is not None:
+        unresolved = with_evidence[~with_evidence["bc"].isin(_co_funder_of_bootcamps(ctx)["bc"])]
+        docs = evidence_documents(ctx)
+        named = docs[docs["evidence_type"].isin(list(CO_FUNDING)) & docs["employer"].notna()]["bc"]
+        for column, rows, how in (
+                ("employer_id", unresolved[unresolved["emp_id"].notna()], "their EmpId"),
+                ("name", unresolved[unresolved["bc"].isin(named)], "the employer named on their contribution "
+                 "invoice or payment")):
+            reason = evidence.register_lacks(column)
+            partly.append(_lacking(ctx, rows, "EV_MONEY_02", "PSM", None if reason is None else
+                                   f"{reason}, so co-funded bootcamps' employers cannot be found by {how}",
+                                   f"the employer register's {column}", partly=True))
+    return _concat([_findings(ctx, "EV_MONEY_02"), *partly,
                     _needs_register(ctx, with_evidence, "EV_MONEY_02", "PSM", "the employer register (sizes)")])
 
 
@@ -812,8 +884,17 @@ def ev_reused_file(ctx: RuleContext) -> pd.DataFrame:
     **Example**: learners FLD0032 and FLD0034 each filed job_offer PDFs with the same SHA-256: one error finding
     for each, on sha256.
 
-    **Limits**: empty files are not compared. The same file listed twice for one learner is not reuse.
+    **Limits**: empty files are not compared. The same file listed twice for one learner is not reuse. Without
+    files or hashes (a manifest with neither a file nor a sha256 column, and no document folder), one
+    not-evaluated finding per provider.
     """
+    evidence = evidence_of(ctx)
+    if evidence is None:
+        return pd.DataFrame()
+    if evidence.lacks("file") is not None and evidence.lacks("sha256") is not None:
+        return _lacking(ctx, evidence_documents(ctx), "EV_REUSE_01", "sha256",
+                        f"{evidence.lacks('file')}, nor a sha256 column",
+                        "each document's file (a file column in the manifest, or a document folder) or its sha256")
     return _findings(ctx, "EV_REUSE_01")
 
 
@@ -832,13 +913,21 @@ def ev_employer_not_registered(ctx: RuleContext) -> pd.DataFrame:
 
     **Example**: an interview offer from `Quillon Data Works Ltd`, not in the register: warning on employer.
 
-    **Limits**: without the employer register, one not-evaluated finding per provider; letters that name no
-    employer are not checked.
+    **Limits**: without the employer register, a name column in it, or an employer column in the manifest, one
+    not-evaluated finding per provider; letters that name no employer are not checked.
     """
     if evidence_of(ctx) is None:
         return pd.DataFrame()
+    evidence = evidence_of(ctx)
     docs = evidence_documents(ctx)
-    letters = docs[docs["evidence_type"].isin(list(EMPLOYER_LETTERS)) & docs["employer"].notna()]
+    letters = docs[docs["evidence_type"].isin(list(EMPLOYER_LETTERS))]
+    if evidence.lacks("employer") is not None:
+        return _lacking(ctx, letters, "EV_EMP_01", "employer", evidence.lacks("employer"),
+                        "the employer named on each interview or job offer (an employer column in the manifest)")
+    letters = letters[letters["employer"].notna()]
+    if evidence.register_lacks("name") is not None:
+        return _lacking(ctx, letters, "EV_EMP_01", "employer", evidence.register_lacks("name"),
+                        "the employer register's names")
     return _concat([_findings(ctx, "EV_EMP_01"),
                     _needs_register(ctx, letters, "EV_EMP_01", "employer", "the employer register (names)")])
 
@@ -860,6 +949,23 @@ def ev_job_with_interested_party(ctx: RuleContext) -> pd.DataFrame:
     **Example**: an independent learner's job offer from the provider `Foundry Lane Digital Ltd`: warning on
     employer.
 
-    **Limits**: the provider is recognised only by its name in the contracts file.
+    **Limits**: the provider is recognised only by its name in the contracts file. Without an employer column in
+    the manifest, one not-evaluated finding per provider; with a register that has no name column, co-funders
+    by EmpId are not recognised (one finding per provider says the check ran only partly).
     """
-    return _findings(ctx, "EV_EMP_02")
+    evidence = evidence_of(ctx)
+    if evidence is None:
+        return pd.DataFrame()
+    docs = evidence_documents(ctx)
+    offers = _with_learner_type(ctx, docs[docs["stage"] == "M3"], INDEPENDENT)
+    if evidence.lacks("employer") is not None:
+        return _lacking(ctx, offers, "EV_EMP_02", "employer", evidence.lacks("employer"),
+                        "the employer named on each job offer (an employer column in the manifest)")
+    boot = evidence_bootcamps(ctx)
+    by_emp_id = boot[(boot["learner_type"] == CO_FUNDED) & boot["emp_id"].notna()]
+    partly = (evidence.register_lacks("name") if len(by_emp_id) else None)
+    return _concat([_findings(ctx, "EV_EMP_02"),
+                    _lacking(ctx, offers[offers["employer"].notna()], "EV_EMP_02", "employer",
+                             None if partly is None else f"{partly}, so the employers co-funding a place by EmpId "
+                             "are not recognised (only the provider and the employers named on contribution "
+                             "invoices and payments are)", "the employer register's names", partly=True)])

@@ -19,6 +19,11 @@ def run_rule(rule: Rule, ctx: RuleContext) -> pd.DataFrame:
         raw["severity"] = rule.severity
     raw["severity"] = raw["severity"].fillna(rule.severity)
     raw["rule_id"] = rule.id
+    if "message" not in raw:
+        raw["message"] = pd.NA
+    blank = raw["message"].astype("string").fillna("").str.strip() == ""
+    if blank.any():  # never an empty message (a rule's bug): at least say what the rule checks
+        raw["message"] = raw["message"].astype("string").mask(blank.to_numpy(), f"{rule.id}: {rule.summary}")
     if "uln" not in raw:
         people = ctx.all.learners[[*LEARNER_KEYS, "uln"]].drop_duplicates(LEARNER_KEYS)
         raw = raw.merge(people, on=LEARNER_KEYS, how="left")

@@ -157,9 +157,16 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
 
 def run_case(case: dict[str, Any], folder: Path, rule_ids: list[str] | None = None):
     """Write the case and run the rules on it; returns the findings frame."""
+    from auditkit.rules import run_rules
+
+    return run_rules(case_context(case, folder), rule_ids)
+
+
+def case_context(case: dict[str, Any], folder: Path):
+    """Write the case; returns the :class:`~auditkit.rules.RuleContext` the rules run on."""
     from auditkit import read_ilr
     from auditkit.readers.contracts import read_contracts
-    from auditkit.rules import RuleContext, run_rules
+    from auditkit.rules import RuleContext
 
     write_case(case, folder)
     data = read_ilr(folder, progress=False)
@@ -172,5 +179,4 @@ def run_case(case: dict[str, Any], folder: Path, rule_ids: list[str] | None = No
         import pandas as pd
 
         directory = pd.Series(case["postcode_directory"], dtype="string")
-    ctx = RuleContext(data, contracts, all_returns=case.get("all_returns", False), postcode_directory=directory)
-    return run_rules(ctx, rule_ids)
+    return RuleContext(data, contracts, all_returns=case.get("all_returns", False), postcode_directory=directory)
