@@ -124,7 +124,7 @@ def scope_warnings(data: ILRData) -> list[str]:
     return warnings
 
 
-def problem_lines(data: ILRData, used: ILRData | None = None) -> list[str]:
+def problem_lines(data: ILRData, used: ILRData | None = None, limit: int = 10) -> list[str]:
     """The lines every command prints about the files of ``data`` read with problems and about the returns the
     audit uses (``used``, by default ``data``); none when all is well."""
     table = read_problem_returns(data, used)
@@ -132,10 +132,19 @@ def problem_lines(data: ILRData, used: ILRData | None = None) -> list[str]:
     if len(table):
         lines.append(f"{len(table)} file{'s' if len(table) != 1 else ''} read with problems "
                      "(auditkit load FILE lists them):")
-        for r in table.itertuples(index=False):
+        # the returns the audit uses first, then the rest; at most ``limit`` lines
+        table = table.sort_values(["latest", "file"], ascending=[False, True], kind="stable")
+        for r in table.head(limit).itertuples(index=False):
             what = (f"{r.errors} errors, {r.warnings} warnings, {r.learners} learners read"
                     + ("; the audit uses it (the latest return of its provider and year)" if r.latest else
                        "; not the return the audit uses")
                     if r.read else "not read")
             lines.append(f"  {r.file}: {what}")
-    return lines + [f"Warning: {w}" for w in scope_warnings(used or data)]
+        if len(table) > limit:
+            lines.append(f"  ... and {len(table) - limit} more files read with problems")
+    warnings = scope_warnings(used or data)
+    lines += [f"Warning: {w}" for w in warnings[:limit]]
+    if len(warnings) > limit:
+        lines.append(f"... and {len(warnings) - limit} more warnings about the returns used (auditkit load lists "
+                     "them all)")
+    return lines
