@@ -615,7 +615,8 @@ def _with_evidence(ctx: RuleContext, findings: pd.DataFrame, frame: pd.DataFrame
             joined = at.merge(ids, on=keys, how="left")["_ev"]
             blocked = pd.Series(joined.fillna("").to_numpy(), index=frame.index, dtype="string")
     held = _pence(frame["amount_due"]).where(blocked != "", 0)
-    return frame.assign(evidence_blocked_by=blocked.to_numpy(), at_risk_evidence=_pounds(held).to_numpy())
+    return frame.assign(evidence_blocked_by=pd.Series(blocked.to_numpy(), index=frame.index, dtype="string"),
+                        at_risk_evidence=pd.Series(_pounds(held).to_numpy(), index=frame.index, dtype="Float64"))
 
 
 def _prices(ctx: RuleContext, boot: pd.DataFrame) -> pd.Series:

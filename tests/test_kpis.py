@@ -82,10 +82,9 @@ def milestone_frame(aims: list[dict]) -> pd.DataFrame:
                          "milestone_date": date, "period": None, "share": share, "amount_due": 0.0,
                          "amount_claimed": 0.0, "at_risk": 0.0, "blocked_by": "", "milestone_aim_seq": None,
                          "milestone_return_id": None, "evidence_blocked_by": "", "at_risk_evidence": 0.0})
-    df = pd.DataFrame(rows)[MILESTONE_COLUMNS]
-    return df.astype({"ukprn": "Int64", "aim_seq_number": "Int64", "comp_status": "Int64", "outcome": "Int64",
-                      "milestone_aim_seq": "Int64", "claimed": "boolean", "earned": "boolean", "price": "Float64",
-                      "contribution": "Float64", "share": "Float64"})
+    from auditkit.milestones import _typed  # the frame's declared dtypes, whatever pandas infers
+
+    return _typed(pd.DataFrame(rows)[MILESTONE_COLUMNS])
 
 
 def total(result, kpi: str, ukprn: int = UKPRN, aim: str = ALL_AIMS) -> pd.Series:
