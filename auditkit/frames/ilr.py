@@ -280,8 +280,23 @@ PROBLEM_FIELDS: tuple[Field, ...] = (
     F("entity", "", "str", "The ILR entity (XML element) concerned."),
     F("field", "", "str", "The XML element whose value is wrong."),
     F("value", "", "str", "The value found (personal fields are masked for display)."),
+    F("facet", "", "str", "The schema facet the value breaks (length, maxLength, pattern, maxInclusive, totalDigits, "
+      "maxOccurs, ...), when it is one."),
+    F("expected", "", "str", "What the facet expects, e.g. at most 12 characters."),
     F("severity", "", "str", "error: value or record could not be read as the schema says; warning: read, but not as expected."),
     F("message", "", "str", "What was found and what was expected."),
+)
+
+#: Elements the file's ILR year does not define, kept (never dropped): one row per element with a value.
+UNKNOWN_FIELDS: tuple[Field, ...] = (
+    F("return_id", "", "str", "The return the element was read from."),
+    F("file", "", "str", "The file (or zip::member)."),
+    F("line", "", "int", "Line of the element in the file."),
+    F("learn_ref_number", "", "str", "The learner it was inside, when known."),
+    F("entity", "", "str", "The ILR entity (XML element) it was inside."),
+    F("path", "", "str", "Where it is: local names from the top, e.g. Learner/LearningDelivery/Foo."),
+    F("field", "", "str", "Its local name, as written."),
+    F("value", "", "str", "Its text, as written (masked for display unless it is a known non-personal element)."),
 )
 
 _LINE = F("line", "", "int", "Line of the record's element in the source file.")
@@ -301,12 +316,15 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 SCHEMAS["returns"] = _schema("returns", list(RETURN_FIELDS), "One row per ILR file read.")
 SCHEMAS["source_files"] = _schema("source_files", list(SOURCE_FILE_FIELDS), "Header source files of each return.")
 SCHEMAS["problems"] = _schema("problems", list(PROBLEM_FIELDS), "Everything the reader could not read as expected.")
+SCHEMAS["unknown_elements"] = _schema("unknown_elements", list(UNKNOWN_FIELDS),
+                                      "Elements the file's ILR year does not define, with their values.")
 
 _DECLARED_FIELDS: dict[str, list[Field]] = {
     **{e.frame: entity_columns(e) for e in ENTITIES},
     "returns": list(RETURN_FIELDS),
     "source_files": list(SOURCE_FILE_FIELDS),
     "problems": list(PROBLEM_FIELDS),
+    "unknown_elements": list(UNKNOWN_FIELDS),
 }
 
 
