@@ -13,8 +13,8 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -760,6 +760,7 @@ def _typed_column(values: np.ndarray, kind: str) -> tuple[Any, np.ndarray]:
     return typed.array, present & typed.isna().to_numpy()
 
 
+_ONE = np.ones(1, bool)
 _OWN_KEYS = {("Learner", "learn_ref_number"): "LearnRefNumber", ("LearningDelivery", "aim_seq_number"): "AimSeqNumber"}
 
 
@@ -811,30 +812,30 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
         numbers = None
         for year, where in groups:
             el, required = _checks(entity, year)[f.column]
-            vals = values if where is None else values[where]
-            pick = (lambda a, w=where: a if w is None else a[w])
+            if where is None:
+                vals, g_rids, g_lines, g_lrns = values, rids, raw[-1], lrns
+            else:
+                vals, g_rids, g_lines, g_lrns = values[where], rids[where], raw[-1][where], lrns[where]
             if required:
-                _report(problems, files, pick(rids), pick(raw[-1]), pick(lrns), ~vals.astype(bool), entity.xml,
-                        xml, None, f"required element <{xml}> is missing from <{entity.xml}>; the record is kept",
+                _report(problems, files, g_rids, g_lines, g_lrns, ~vals.astype(bool), entity.xml, xml, None,
+                        f"required element <{xml}> is missing from <{entity.xml}>; the record is kept",
                         facet="minOccurs", expected="the element, with a value")
             if el is None:
                 continue
             if not required and not accepts_empty(el):
                 empty = vals == ""
                 if empty.any():
-                    _report(problems, files, pick(rids), pick(raw[-1]), pick(lrns), empty, entity.xml, xml, "",
+                    _report(problems, files, g_rids, g_lines, g_lrns, empty, entity.xml, xml, "",
                             f"<{xml}> is empty; the {year} schema expects a value", facet="minLength",
                             expected="a value")
             if has_facets(el):
                 if numbers is None and f.kind in ("int", "decimal"):
                     numbers = typed.to_numpy(dtype="float64", na_value=np.nan)
-                nums = None if numbers is None else pick(numbers)
-                schema = schemas()[year]
-                for i, facet, expected in violations(el, vals, nums, schema.restricted_pattern):
-                    value = vals[i]
-                    _report(problems, files, pick(rids)[i:i + 1], pick(raw[-1])[i:i + 1], pick(lrns)[i:i + 1],
-                            np.ones(1, bool), entity.xml, xml, value,
-                            f"<{xml}> {value!r} breaks the {year} schema: expected {expected} ({facet}); kept as "
+                nums = None if numbers is None else (numbers if where is None else numbers[where])
+                for i, facet, expected in violations(el, vals, nums, schemas()[year].restricted_pattern):
+                    _report(problems, files, g_rids[i:i + 1], g_lines[i:i + 1], g_lrns[i:i + 1], _ONE, entity.xml,
+                            xml, vals[i],
+                            f"<{xml}> {vals[i]!r} breaks the {year} schema: expected {expected} ({facet}); kept as "
                             "written", facet=facet, expected=expected)
         if bad.any():
             for i in np.flatnonzero(bad):

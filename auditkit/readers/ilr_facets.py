@@ -81,7 +81,8 @@ def _number_facets(el: Element, idx: np.ndarray, values: np.ndarray, numbers: np
             out += [(int(i), "minInclusive", f"at least {_num(el.min_inclusive)}")
                     for i in idx[numbers < el.min_inclusive]]
         if el.max_inclusive is not None:
-            out += [(int(i), "maxInclusive", f"at most {_num(el.max_inclusive)}") for i in idx[numbers > el.max_inclusive]]
+            out += [(int(i), "maxInclusive", f"at most {_num(el.max_inclusive)}")
+                    for i in idx[numbers > el.max_inclusive]]
         if el.total_digits is not None or el.fraction_digits is not None:
             if el.kind == "int":
                 if el.total_digits is not None:
