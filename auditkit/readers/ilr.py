@@ -112,7 +112,7 @@ def _specs(year: str | None) -> dict[str, _Spec]:
         children = {c.xml: c for c in ENTITIES if c.parent == e.xml}
         max_children: dict[str, int] = {}
         min_children: tuple[str, ...] = ()
-        if schema is None:
+        if schema is None or e.xml not in schema.entities:  # no year, or an entity the year does not have
             slots.pop("PriorAttain", None)
         else:
             fields, kids = schema.fields(e.xml), schema.children(e.xml)
@@ -444,7 +444,14 @@ class _FileReader:
                          entity="Learner", field_name="LearnRefNumber")
 
     def destination(self, el: Any) -> None:
-        self.record(el, self.bound(el, "LearnerDestinationandProgression"), [self.return_id, self.ukprn], None)
+        bound = self.bound(el, "LearnerDestinationandProgression")
+        schema = schemas().get(self.year or "")
+        if schema and "LearnerDestinationandProgression" not in schema.entities and "ldp" not in self.once:
+            self.once.add("ldp")
+            self.problem(el.sourceline, f"<LearnerDestinationandProgression> is not in the {self.year} schema (ILR "
+                         "years up to 2023-24 have it); read into destinations all the same",
+                         entity="LearnerDestinationandProgression", severity="warning")
+        self.record(el, bound, [self.return_id, self.ukprn], None)
 
     def header_el(self, el: Any) -> None:
         values: dict[str, Any] = {}
