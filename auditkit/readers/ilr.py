@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import hashlib
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ class _Spec:
     min_children: tuple[str, ...]  # child entities the schema requires
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: counted per parent record
 class _Bound:
     """A spec bound to one namespace: slots and children keyed by qualified tag (no local-name step)."""
 
@@ -74,6 +75,7 @@ class _Bound:
     slots: dict[str, int]
     children: dict[str, _Bound]
     local_children: dict[str, _Bound]
+    most: int  # how often the year's schema allows this entity in its parent
 
 
 _BOUND: dict[tuple[str, str | None], dict[str, _Bound]] = {}
@@ -89,8 +91,10 @@ def _bound(ns: str, year: str | None = None) -> dict[str, _Bound]:
         for xml in reversed([e.xml for e in ENTITIES]):  # children are declared after their parents
             spec = specs[xml]
             kids = {k: hit[k] for k in spec.children}
+            parent = specs[spec.entity.parent] if spec.entity.parent else None
+            most = parent.max_children.get(xml, sys.maxsize) if parent else sys.maxsize
             hit[xml] = _Bound(spec, ns, {q(k): v for k, v in spec.slots.items()}, {q(k): b for k, b in kids.items()},
-                              kids)
+                              kids, most)
         _BOUND[(ns, year)] = hit
     return hit
 
@@ -388,12 +392,20 @@ class _FileReader:
                              "value is kept", lrn=lrn or row[2], entity=spec.entity.xml, field_name=name, value=text,
                              severity="warning", facet="maxOccurs", expected="at most once")
         self.sink[spec.entity.xml].append(row)
-        if spec.min_children or (pending and spec.max_children):
-            self.occurrences(el, spec, pending or (), lrn if lrn is not None else row[2])
         if pending:
             emp_seq = 0
             is_learner = spec.entity.xml == "Learner"
+            prev, run = None, 0  # consecutive records of one child entity (the schema's sequence keeps them together)
+            seen = [] if spec.min_children else None
             for child, sub in pending:
+                if sub is not prev:
+                    if prev is not None and run > prev.most:
+                        self.too_many(el, spec, prev, run, lrn if lrn is not None else row[2])
+                    prev, run = sub, 1
+                    if seen is not None:
+                        seen.append(sub.spec.entity.xml)
+                else:
+                    run += 1
                 if sub.spec.entity.xml == "LearnerEmploymentStatus":
                     emp_seq += 1
                     keys = row[:3] + [str(emp_seq)]
@@ -402,25 +414,26 @@ class _FileReader:
                 else:
                     keys = row[: len(sub.spec.entity.keys)]
                 self.record(child, sub, keys, row[2] if is_learner else lrn)
+            if run > prev.most:
+                self.too_many(el, spec, prev, run, lrn if lrn is not None else row[2])
+            if seen is not None:
+                for x in spec.min_children:
+                    if x not in seen:
+                        self.too_few(el, spec, x, lrn if lrn is not None else row[2])
+        elif spec.min_children:
+            for x in spec.min_children:
+                self.too_few(el, spec, x, lrn if lrn is not None else row[2])
 
-    def occurrences(self, el: Any, spec: _Spec, pending: Any, lrn: Any) -> None:
-        """Report child entities that occur more often, or less often, than the year's schema allows."""
-        counts: dict[str, int] = {}
-        for _, sub in pending:
-            x = sub.spec.entity.xml
-            counts[x] = counts.get(x, 0) + 1
+    def too_many(self, el: Any, spec: _Spec, sub: _Bound, n: int, lrn: Any) -> None:
+        entity, x = spec.entity.xml, sub.spec.entity.xml
+        self.problem(el.sourceline, f"<{entity}> has {n} <{x}>; the {self.year} schema allows at most {sub.most}; "
+                     "all are kept", lrn=lrn, entity=entity, field_name=x, value=str(n), facet="maxOccurs",
+                     expected=f"at most {sub.most}")
+
+    def too_few(self, el: Any, spec: _Spec, x: str, lrn: Any) -> None:
         entity = spec.entity.xml
-        for x, most in spec.max_children.items():
-            n = counts.get(x, 0)
-            if n > most:
-                self.problem(el.sourceline, f"<{entity}> has {n} <{x}>; the {self.year} schema allows at most {most}; "
-                             "all are kept", lrn=lrn, entity=entity, field_name=x, value=str(n), facet="maxOccurs",
-                             expected=f"at most {most}")
-        for x in spec.min_children:
-            if not counts.get(x):
-                self.problem(el.sourceline, f"<{entity}> has no <{x}>; the {self.year} schema requires at least one",
-                             lrn=lrn, entity=entity, field_name=x, value="0", facet="minOccurs",
-                             expected="at least 1")
+        self.problem(el.sourceline, f"<{entity}> has no <{x}>; the {self.year} schema requires at least one",
+                     lrn=lrn, entity=entity, field_name=x, value="0", facet="minOccurs", expected="at least 1")
 
     def learner(self, el: Any) -> None:
         self.learners += 1
@@ -740,9 +753,11 @@ def _as_written_datetime(series: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
 
 
-def _typed_column(values: np.ndarray, kind: str) -> tuple[Any, np.ndarray]:
-    """Convert one raw column (stripped text or None) to its kind; also give the mask of unreadable values."""
-    present = values.astype(bool)  # values are stripped text or None
+def _typed_column(values: np.ndarray, kind: str, present: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
+    """Convert one raw column (stripped text or None) to its kind; also give the mask of unreadable values.
+    ``present``: where values are non-empty, when the caller has it."""
+    if present is None:
+        present = values.astype(bool)
     if not present.any():  # common: optional elements nobody fills in
         return pd.array([None] * len(values), dtype=DTYPES[kind]), present
     if kind == "str":
@@ -811,7 +826,8 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
         if f.column in ("return_id", "ukprn", "line"):
             out[f.column] = pd.array(values, dtype=f.dtype)
             continue
-        typed, bad = _typed_column(values, f.kind)
+        present = values.astype(bool)  # values are stripped text or None
+        typed, bad = _typed_column(values, f.kind, present)
         xml = f.xml or _OWN_KEYS.get((entity.xml, f.column))
         if xml is None:
             out[f.column] = typed
@@ -820,16 +836,19 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
         for year, where in groups:
             el, required = _checks(entity, year)[f.column]
             if where is None:
-                vals, g_rids, g_lines, g_lrns = values, rids, raw[-1], lrns
+                vals, have, g_rids, g_lines, g_lrns = values, present, rids, raw[-1], lrns
             else:
-                vals, g_rids, g_lines, g_lrns = values[where], rids[where], raw[-1][where], lrns[where]
+                vals, have = values[where], present[where]
+                g_rids, g_lines, g_lrns = rids[where], raw[-1][where], lrns[where]
+            if not have.any() and not required and el is not None and accepts_empty(el):
+                continue  # common: an optional element nobody fills in
             if required:
-                _report(problems, files, g_rids, g_lines, g_lrns, ~vals.astype(bool), entity.xml, xml, None,
+                _report(problems, files, g_rids, g_lines, g_lrns, ~have, entity.xml, xml, None,
                         f"required element <{xml}> is missing from <{entity.xml}>; the record is kept",
                         facet="minOccurs", expected="the element, with a value")
             if el is None:
                 continue
-            if not required and not accepts_empty(el):
+            if not required and not accepts_empty(el) and vals.tolist().count(""):
                 empty = vals == ""
                 if empty.any():
                     _report(problems, files, g_rids, g_lines, g_lrns, empty, entity.xml, xml, "",
@@ -839,7 +858,7 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
                 if numbers is None and f.kind in ("int", "decimal"):
                     numbers = typed.to_numpy(dtype="float64", na_value=np.nan)
                 nums = None if numbers is None else (numbers if where is None else numbers[where])
-                for i, facet, expected in violations(el, vals, nums, schemas()[year].restricted_pattern):
+                for i, facet, expected in violations(el, vals, nums, schemas()[year].restricted_pattern, have):
                     _report(problems, files, g_rids[i:i + 1], g_lines[i:i + 1], g_lrns[i:i + 1], _ONE, entity.xml,
                             xml, vals[i],
                             f"<{xml}> {vals[i]!r} breaks the {year} schema: expected {expected} ({facet}); kept as "

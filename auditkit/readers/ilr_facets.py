@@ -100,13 +100,16 @@ def _number_facets(el: Element, idx: np.ndarray, values: np.ndarray, numbers: np
     return out
 
 
-def violations(el: Element, values: np.ndarray, numbers: np.ndarray | None, restricted: str | None) -> list[Violation]:
+def violations(el: Element, values: np.ndarray, numbers: np.ndarray | None, restricted: str | None,
+               present: np.ndarray | None = None) -> list[Violation]:
     """The facets of ``el`` that the non-empty ``values`` break.
 
     ``numbers``: the column's values as floats (NaN where not a number), when the reader typed it as a number;
-    None for a text column. ``restricted``: the year's RestrictedString pattern.
+    None for a text column. ``restricted``: the year's RestrictedString pattern. ``present``: where ``values`` are
+    non-empty, when the caller has it.
     """
-    present = values.astype(bool)
+    if present is None:
+        present = values.astype(bool)
     if not present.any():
         return []
     idx = np.flatnonzero(present)
