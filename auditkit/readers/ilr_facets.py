@@ -25,6 +25,13 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 @cache
+def _nul_free(pattern: str) -> bool:
+    """Whether ``pattern`` can never match a NUL (no ``.``, negated class or negated escape), so values joined by
+    NUL all match it exactly when the joined text matches :func:`_joined`."""
+    return re.search(r"\.|\[\^|\\[DWS]", pattern) is None
+
+
+@cache
 def _joined(pattern: str) -> re.Pattern[str]:
     """Matches NUL-joined values that all match ``pattern`` (XML text never holds NUL)."""
     return re.compile(f"(?:{pattern})(?:\x00(?:{pattern}))*")
@@ -43,7 +50,7 @@ def _text_facets(el: Element, idx: np.ndarray, values: np.ndarray, restricted: s
         ):
             if bad is not None and bad.any():
                 out += [(int(i), facet, expected) for i in idx[bad]]
-    if el.pattern:
+    if el.pattern and not (_nul_free(el.pattern) and _joined(el.pattern).fullmatch("\x00".join(values))):
         rx = _compiled(el.pattern)
         out += [(int(i), "pattern", el.pattern) for i, v in zip(idx, values, strict=True) if rx.fullmatch(v) is None]
     if el.restricted and restricted and _joined(restricted).fullmatch("\x00".join(values)) is None:
