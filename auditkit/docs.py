@@ -10,9 +10,12 @@ from auditkit.frames.ilr import (
     RETURN_FIELDS,
     SCHEMAS,
     SOURCE_FILE_FIELDS,
+    UNKNOWN_FIELDS,
+    Entity,
     Field,
     entity_columns,
 )
+from auditkit.frames.ilr_schema import schemas, years_of, years_text
 
 _INTRO = """# Frames
 
@@ -33,6 +36,38 @@ def _table(name: str, description: str, fields: list[Field]) -> list[str]:
     for f in fields:
         xml = f"`{f.xml}`" if f.xml else ""
         lines.append(f"| `{f.column}` | {f.dtype} | {xml} | {f.personal or ''} | {f.description.replace('|', '/')} |")
+    return [*lines, ""]
+
+
+def _entity_table(e: Entity) -> list[str]:
+    """An ILR entity's table, with the ILR years whose schema has each element."""
+    source = f"From `<{e.xml}>`" + (f" inside `<{e.parent}>`" if e.parent else "") + ". "
+    years = [y for y, s in schemas().items() if e.xml in s.entities]
+    lines = [f"## `{e.frame}`", "", source + e.description + f" ILR years: {years_text(years)}.", "",
+             "| column | dtype | ILR element | years | personal | description |", "|---|---|---|---|---|---|"]
+    own = {"learn_ref_number": "LearnRefNumber"} if e.xml == "Learner" else (
+        {"aim_seq_number": "AimSeqNumber"} if e.xml == "LearningDelivery" else {})
+    for f in entity_columns(e):
+        xml = f.xml or own.get(f.column, "")
+        shown = f"`{f.xml}`" if f.xml else ""
+        when = years_text(years_of(e.xml, xml)) if xml else ""
+        lines.append(f"| `{f.column}` | {f.dtype} | {shown} | {when} | {f.personal or ''} | "
+                     f"{f.description.replace('|', '/')} |")
+    return [*lines, ""]
+
+
+def _years_section() -> list[str]:
+    """Where each ILR year's schema comes from."""
+    lines = ["## ILR years", "",
+             "The reader reads each file against the schema of its own ILR year (from the namespace, else the header "
+             "Year, else the file name; a problem says so when they disagree). The schemas are facts derived from "
+             "ESFA's XSDs by `python -m auditkit.frames.ilr_schema_build XSD_FOLDER` into "
+             "`auditkit/data/ilr-schema.csv`; the `years` columns below come from it. Elements a file's year does not "
+             "define are kept in `unknown_elements`; values that break a facet (length, pattern, range, digits, "
+             "occurrence) are kept as written and reported in `problems`.", "",
+             "| ILR year | namespace | derived from |", "|---|---|---|"]
+    for y, s in schemas().items():
+        lines.append(f"| {y} | `{s.namespace}` | {s.source} |")
     return [*lines, ""]
 
 
@@ -114,10 +149,11 @@ def frames_markdown() -> str:
     """The whole of ``docs/frames.md``."""
     out = [_INTRO]
     out += _table("returns", SCHEMAS["returns"].description, list(RETURN_FIELDS))
+    out += _years_section()
     for e in ENTITIES:
-        source = f"From `<{e.xml}>`" + (f" inside `<{e.parent}>`" if e.parent else "") + ". "
-        out += _table(e.frame, source + e.description, entity_columns(e))
+        out += _entity_table(e)
     out += _table("source_files", SCHEMAS["source_files"].description, list(SOURCE_FILE_FIELDS))
     out += _table("problems", SCHEMAS["problems"].description, list(PROBLEM_FIELDS))
+    out += _table("unknown_elements", SCHEMAS["unknown_elements"].description, list(UNKNOWN_FIELDS))
     out += _other_frames()
     return "\n".join(out).rstrip() + "\n"

@@ -16,6 +16,8 @@ from auditkit.frames.ilr import ENTITIES, personal_columns
 MASK = "***"
 PERSONAL_COLUMNS: dict[str, str] = personal_columns()
 PERSONAL_ELEMENTS: dict[str, str] = {f.xml: f.personal for e in ENTITIES for f in e.fields if f.personal}
+#: Element names (casefolded) known not to hold personal data: an unknown element's value is shown only for these.
+_NON_PERSONAL: set[str] = {f.xml.casefold() for e in ENTITIES for f in e.fields if f.xml and not f.personal}
 
 
 def mask_value(kind: str, value: Any) -> Any:
@@ -55,6 +57,10 @@ def mask_frame(df: pd.DataFrame, reveal: bool = False) -> pd.DataFrame:
         kind = PERSONAL_COLUMNS.get(column)
         if kind:
             out[column] = pd.array([mask_value(kind, v) for v in out[column]], dtype="string")
+    if {"path", "field", "value"} <= set(out.columns):  # unknown elements: only known non-personal ones shown
+        shown = out["field"].map(lambda f: isinstance(f, str) and f.casefold() in _NON_PERSONAL)
+        out["value"] = out["value"].astype("string").where(shown.astype(bool) | out["value"].isna(), MASK)
+        return out
     if {"field", "value"} <= set(out.columns):
         kinds = out["field"].map(lambda f: PERSONAL_ELEMENTS.get(f) or PERSONAL_COLUMNS.get(f))
         personal = (kinds.notna() & out["value"].notna()).fillna(False).astype(bool)

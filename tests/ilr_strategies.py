@@ -20,6 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from auditkit.frames.ilr import ENTITIES, ENTITY_BY_XML, Field
+from auditkit.frames.ilr_schema import years_of
 from auditkit.writers.ilr import write_ilr
 
 #: ContactPreference is only in older ILR years and not generated.
@@ -47,9 +48,19 @@ decimals = st.integers(0, 999_999).map(lambda n: Decimal(n).scaleb(-1))  # one d
 VALUES: dict[str, st.SearchStrategy[Any]] = {"str": texts(), "int": ints, "date": dates, "decimal": decimals}
 
 
+#: The years generated files are of: their schemas have the same fields (LearnerDestinationandProgression aside).
+CURRENT_YEARS = ("2023-24", "2024-25", "2025-26")
+
+
+def current(xml: str, field: Field) -> bool:
+    """Whether a field is one of the current years' (older years' fields, FworkCode, ..., are not generated)."""
+    years = years_of(xml, field.xml)
+    return not years or bool(set(years) & set(CURRENT_YEARS))
+
+
 def _fields(xml: str) -> list[Field]:
     """The element's own value fields, including the keys written as elements (LearnRefNumber, AimSeqNumber)."""
-    fields = list(ENTITY_BY_XML[xml].fields)
+    fields = [f for f in ENTITY_BY_XML[xml].fields if current(xml, f)]
     if xml == "Learner":
         fields.insert(0, Field("learn_ref_number", "LearnRefNumber", required=True))
     if xml == "LearningDelivery":

@@ -209,8 +209,12 @@ def test_unexpected_element_is_reported_with_its_line_and_learner(bad_values, lr
     assert problem["file"] == str(path)
     assert problem["field"] == element and problem["value"] == value and problem["entity"] == entity
     assert problem["severity"] == "warning"
-    assert f"unexpected element <{element}> in <{entity}>" in problem["message"]
+    assert f"element <{element}> is not in the 2024-25 schema of <{entity}>" in problem["message"]
     assert problem["line"] == ilrs.line_of(text, f"<{element}>", _learner_lines(text, lrn)[0])
+    (kept,) = data.unknown_elements[data.unknown_elements["learn_ref_number"] == lrn].to_dict("records")
+    path_in = "Learner" if entity == "Learner" else "Learner/LearningDelivery"
+    assert kept["path"] == f"{path_in}/{element}" and kept["value"] == value and kept["line"] == problem["line"]
+    assert kept["file"] == str(path) and kept["entity"] == entity
     assert lrn in data.learners["learn_ref_number"].tolist() and lrn in data.deliveries["learn_ref_number"].tolist()
 
 

@@ -105,7 +105,7 @@ def snapshots(tmp_path):
     names = []
     for i, (ukprn, year, day, serial, prepared) in enumerate(SNAPSHOTS):
         name = ilrs.file_name(ukprn, year, day, serial)
-        learners = [ilrs.minimal_learner(f"S{i}-{n}") for n in range(i % 3 + 1)]
+        learners = [ilrs.minimal_learner(f"S{i}x{n}") for n in range(i % 3 + 1)]
         ilrs.write_file(tmp_path / f"snap{i}", learners, name=name, ukprn=ukprn, year=year, prepared=prepared or day,
                         serial_no=f"{serial:02d}")
         names.append(name.removesuffix(".xml"))
@@ -133,7 +133,7 @@ def test_latest_keeps_only_the_latest_returns_in_every_frame(snapshots):
         assert set(latest.frames[name]["return_id"]) == keep
         assert len(latest.frames[name]) == sum(i % 3 + 1 for i in LATEST)
         assert latest.frames[name].index.equals(pd.RangeIndex(len(latest.frames[name])))
-    expected_learners = sorted(f"S{i}-{n}" for i in LATEST for n in range(i % 3 + 1))
+    expected_learners = sorted(f"S{i}x{n}" for i in LATEST for n in range(i % 3 + 1))
     assert sorted(latest.learners["learn_ref_number"]) == expected_learners
     assert latest.problems.empty and len(data.learners) > len(latest.learners)
 

@@ -72,7 +72,8 @@ def expected_frames(learners: list[dict], destinations: list[dict], return_id: s
     for xml, rows in flatten(learners, destinations, return_id, ukprn).items():
         entity = ENTITY_BY_XML[xml]
         data = {k.column: _column([r[k.column] for r in rows], k.kind) for k in entity.keys}
-        data.update({f.column: _column([r.get(f.xml) for r in rows], f.kind) for f in entity.fields})
+        data.update({f.column: _column([r.get(f.xml) if ilrs.current(xml, f) else None for r in rows], f.kind)
+                     for f in entity.fields})  # fields of older years only are not generated
         frames[entity.frame] = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
     return frames
 
@@ -87,6 +88,14 @@ def assert_frames_match(got: dict[str, pd.DataFrame], expected: dict[str, pd.Dat
         assert_frame_equal(have, want, check_exact=True, obj=frame)
 
 
+def unexpected(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problems other than what generated values may rightly cause: values that break a facet of the year's schema
+    (kept as written, compared below like any other) and destination records in a year without them."""
+    kept = problems["facet"].notna() & ~problems["message"].str.contains("read as empty")
+    ldp = problems["message"].str.startswith("<LearnerDestinationandProgression> is not in the")
+    return problems[~(kept | ldp)]
+
+
 def _write_read(folder: Path, learners: list[dict], destinations: list[dict], ukprn: int, year: str,
                 namespace: bool):
     path = ilrs.write_file(folder, learners, ukprn=ukprn, year=year, namespace=namespace, destinations=destinations)
@@ -99,7 +108,7 @@ def _write_read(folder: Path, learners: list[dict], destinations: list[dict], uk
 def test_generated_learners_read_back_equal(learners, destinations, ukprn, year, namespace):
     with tempfile.TemporaryDirectory() as tmp:
         path, data = _write_read(Path(tmp), learners, destinations, ukprn, year, namespace)
-    assert data.problems.empty, data.problems.to_dict("records")
+    assert unexpected(data.problems).empty, data.problems.to_dict("records")
     assert_frames_match(data.frames, expected_frames(learners, destinations, path.stem, ukprn))
     (ret,) = data.returns.to_dict("records")
     assert ret["ilr_year"] == year
@@ -117,6 +126,8 @@ def test_full_strategies_generate_every_entity_but_contact_preference(learners, 
     assert {xml for xml, found in rows.items() if found} == {e.xml for e in ENTITIES} - {"ContactPreference"}
     for xml, found in rows.items():  # every declared field is generated
         for f in ENTITY_BY_XML[xml].fields:
+            if not ilrs.current(xml, f):
+                continue  # fields of older ILR years only: tests/test_read_ilr_years.py
             assert all(r.get(f.xml) is not None for r in found), (xml, f.xml)
 
 
@@ -138,7 +149,7 @@ def test_namespaced_and_namespace_less_files_read_the_same(learners, destination
             variants[(year, "prefixed")] = read_ilr(path, progress=False)
     base = variants[("2024-25", False)]
     for key, data in variants.items():
-        assert data.problems.empty, (key, data.problems.to_dict("records"))
+        assert unexpected(data.problems).empty, (key, data.problems.to_dict("records"))
         assert data.returns.loc[0, "ilr_year"] == key[0]
         assert (data.returns.loc[0, "namespace"] == "") == (key[1] is False)
         for e in ENTITIES:

@@ -63,6 +63,7 @@ LEARNER_FIELDS = (
     F("sex", "Sex", required=True),
     F("lldd_health_prob", "LLDDHealthProb", "int", required=True, description="1 = has an LLDD or health problem, 2 = no, 9 = not provided."),
     F("ni_number", "NINumber", personal="ni"),
+    F("prior_attain", "PriorAttain", "int", description="Prior attainment code of the learner (from 2021-22 the prior_attainments frame instead)."),
     F("accom", "Accom", "int"),
     F("als_cost", "ALSCost", "int"),
     F("plan_learn_hours", "PlanLearnHours", "int", description="Planned learning hours."),
@@ -77,6 +78,7 @@ LEARNER_FIELDS = (
     F("add_line4", "AddLine4", personal="address"),
     F("tel_no", "TelNo", personal="phone"),
     F("email", "Email", personal="email"),
+    F("otj_hours", "OTJHours", "int", description="Planned off-the-job hours of the learner (later OTJActHours of a delivery)."),
 )
 
 DELIVERY_FIELDS = (
@@ -90,6 +92,8 @@ DELIVERY_FIELDS = (
     F("p_hours", "PHours", "int"),
     F("otj_act_hours", "OTJActHours", "int"),
     F("prog_type", "ProgType", "int"),
+    F("fwork_code", "FworkCode", "int", description="Apprenticeship framework code."),
+    F("pway_code", "PwayCode", "int", description="Apprenticeship pathway."),
     F("std_code", "StdCode", "int"),
     F("partner_ukprn", "PartnerUKPRN", "int"),
     F("del_loc_postcode", "DelLocPostCode", required=True),
@@ -99,6 +103,7 @@ DELIVERY_FIELDS = (
     F("other_fund_adj", "OtherFundAdj", "int"),
     F("con_ref_number", "ConRefNumber"),
     F("epa_org_id", "EPAOrgID"),
+    F("emp_outcome", "EmpOutcome", "int", description="Employment outcome."),
     F("comp_status", "CompStatus", "int", required=True, description="1 continuing, 2 completed, 3 withdrawn, 6 temporarily withdrawn."),
     F("learn_act_end_date", "LearnActEndDate", "date"),
     F("withdraw_reason", "WithdrawReason", "int"),
@@ -142,6 +147,7 @@ ENTITIES: tuple[Entity, ...] = (
         F("emp_stat", "EmpStat", "int", required=True, description="10 employed, 11 not employed and looking, 12 not looking, 98 not known."),
         F("date_emp_stat_app", "DateEmpStatApp", "date", required=True),
         F("emp_id", "EmpId", "int"),
+        F("agree_id", "AgreeId", description="Agreement identifier."),
     ], "Employment statuses; the one applying at a date is the latest with DateEmpStatApp on or before it.",
         (*LEARNER_KEYS, _EMP)),
     _ent("employment_status_monitoring", "EmploymentStatusMonitoring", "LearnerEmploymentStatus", "emp_status", [
@@ -184,10 +190,13 @@ ENTITIES: tuple[Entity, ...] = (
           description="Free text: contribution (Contribution 10/30), WMCA destination code, or the bootcamp aim of a milestone."),
     ], "Provider-specified delivery monitoring (PSM fields A-D).", DELIVERY_KEYS),
     _ent("delivery_he", "LearningDeliveryHE", "LearningDelivery", "delivery", [
+        F("numhus", "NUMHUS", description="Student instance identifier."),
         F("ssn", "SSN"),
         F("qualent3", "QUALENT3"),
+        F("soc2000", "SOC2000", "int", description="Occupation code, SOC 2000 (later SOC)."),
         F("soc", "SOC", "int"),
         F("sec", "SEC", "int"),
+        F("ucasappid", "UCASAPPID", description="UCAS application code."),
         F("ucasschemecode", "UCASSCHEMECODE"),
         F("typeyr", "TYPEYR", "int", required=True),
         F("modestud", "MODESTUD", "int", required=True),
@@ -197,9 +206,13 @@ ENTITIES: tuple[Entity, ...] = (
         F("yearstu", "YEARSTU", "int", required=True),
         F("mstufee", "MSTUFEE", "int", required=True),
         F("pcolab", "PCOLAB", "decimal"),
+        F("pcfldcs", "PCFLDCS", "decimal", description="Percentage taught in the first LDCS subject."),
+        F("pcsldcs", "PCSLDCS", "decimal", description="Percentage taught in the second LDCS subject."),
+        F("pctldcs", "PCTLDCS", "decimal", description="Percentage taught in the third LDCS subject."),
         F("specfee", "SPECFEE", "int", required=True),
         F("netfee", "NETFEE", "int"),
         F("grossfee", "GROSSFEE", "int"),
+        F("domicile", "DOMICILE", description="Country of domicile (later PERMADDCOUNTRY)."),
         F("permaddcountry", "PERMADDCOUNTRY"),
         F("elq", "ELQ", "int"),
         F("he_postcode", "HEPostCode", personal="postcode"),
@@ -267,8 +280,23 @@ PROBLEM_FIELDS: tuple[Field, ...] = (
     F("entity", "", "str", "The ILR entity (XML element) concerned."),
     F("field", "", "str", "The XML element whose value is wrong."),
     F("value", "", "str", "The value found (personal fields are masked for display)."),
+    F("facet", "", "str", "The schema facet the value breaks (length, maxLength, pattern, maxInclusive, totalDigits, "
+      "maxOccurs, ...), when it is one."),
+    F("expected", "", "str", "What the facet expects, e.g. at most 12 characters."),
     F("severity", "", "str", "error: value or record could not be read as the schema says; warning: read, but not as expected."),
     F("message", "", "str", "What was found and what was expected."),
+)
+
+#: Elements the file's ILR year does not define, kept (never dropped): one row per element with a value.
+UNKNOWN_FIELDS: tuple[Field, ...] = (
+    F("return_id", "", "str", "The return the element was read from."),
+    F("file", "", "str", "The file (or zip::member)."),
+    F("line", "", "int", "Line of the element in the file."),
+    F("learn_ref_number", "", "str", "The learner it was inside, when known."),
+    F("entity", "", "str", "The ILR entity (XML element) it was inside."),
+    F("path", "", "str", "Where it is: local names from the top, e.g. Learner/LearningDelivery/Foo."),
+    F("field", "", "str", "Its local name, as written."),
+    F("value", "", "str", "Its text, as written (masked for display unless it is a known non-personal element)."),
 )
 
 _LINE = F("line", "", "int", "Line of the record's element in the source file.")
@@ -288,12 +316,15 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 SCHEMAS["returns"] = _schema("returns", list(RETURN_FIELDS), "One row per ILR file read.")
 SCHEMAS["source_files"] = _schema("source_files", list(SOURCE_FILE_FIELDS), "Header source files of each return.")
 SCHEMAS["problems"] = _schema("problems", list(PROBLEM_FIELDS), "Everything the reader could not read as expected.")
+SCHEMAS["unknown_elements"] = _schema("unknown_elements", list(UNKNOWN_FIELDS),
+                                      "Elements the file's ILR year does not define, with their values.")
 
 _DECLARED_FIELDS: dict[str, list[Field]] = {
     **{e.frame: entity_columns(e) for e in ENTITIES},
     "returns": list(RETURN_FIELDS),
     "source_files": list(SOURCE_FILE_FIELDS),
     "problems": list(PROBLEM_FIELDS),
+    "unknown_elements": list(UNKNOWN_FIELDS),
 }
 
 

@@ -11,9 +11,11 @@ import datetime as dt
 import gc
 import hashlib
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,9 +24,11 @@ import pandas as pd
 from lxml import etree
 
 from auditkit.frames.ilr import DTYPES, ENTITIES, RETURN_FIELDS, SCHEMAS, Entity, empty_frame, entity_columns
+from auditkit.frames.ilr_schema import Element, schemas, year_schema
 from auditkit.privacy import mask_frame
 from auditkit.readers import periods
 from auditkit.readers.discover import ILRSource, InputError, find_ilr_files
+from auditkit.readers.ilr_facets import accepts_empty, has_facets, violations
 
 HEADER_PATHS: dict[str, tuple[str, ...]] = {
     "collection": ("CollectionDetails", "Collection"),
@@ -50,43 +54,59 @@ class ILRFileError(InputError):
 
 @dataclass(frozen=True)
 class _Spec:
-    """How to read one entity's element into a row: the slot of each child element, the child entities."""
+    """How to read one entity's element in one ILR year: the slot of each child element, the child entities."""
 
     entity: Entity
     width: int
     slots: dict[str, int]
     children: dict[str, Entity]
+    path: str  # local names from the top, e.g. Learner/LearningDelivery
+    folded: dict[str, str]  # casefolded name -> the schema's name, of every slot and child
+    max_children: dict[str, int]  # child entity -> maxOccurs, where bounded
+    min_children: tuple[str, ...]  # child entities the schema requires
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: counted per parent record
 class _Bound:
     """A spec bound to one namespace: slots and children keyed by qualified tag (no local-name step)."""
 
     spec: _Spec
+    ns: str
     slots: dict[str, int]
     children: dict[str, _Bound]
+    local_children: dict[str, _Bound]
+    most: int  # how often the year's schema allows this entity in its parent
 
 
-_BOUND: dict[str, dict[str, _Bound]] = {}
+_BOUND: dict[tuple[str, str | None], dict[str, _Bound]] = {}
 
 
-def _bound(ns: str) -> dict[str, _Bound]:
-    """Bound specs of every entity for namespace ``ns`` (cached)."""
-    hit = _BOUND.get(ns)
+def _bound(ns: str, year: str | None = None) -> dict[str, _Bound]:
+    """Bound specs of every entity for namespace ``ns`` and ILR year ``year`` (None: every year's elements)."""
+    hit = _BOUND.get((ns, year))
     if hit is None:
         q = (lambda n: f"{{{ns}}}{n}") if ns else (lambda n: n)
+        specs = _specs(year)
         hit = {}
         for xml in reversed([e.xml for e in ENTITIES]):  # children are declared after their parents
-            spec = _SPECS_BY_XML[xml]
-            hit[xml] = _Bound(spec, {q(k): v for k, v in spec.slots.items()},
-                              {q(k): hit[k] for k in spec.children})
-        _BOUND[ns] = hit
+            spec = specs[xml]
+            kids = {k: hit[k] for k in spec.children}
+            parent = specs[spec.entity.parent] if spec.entity.parent else None
+            most = parent.max_children.get(xml, sys.maxsize) if parent else sys.maxsize
+            hit[xml] = _Bound(spec, ns, {q(k): v for k, v in spec.slots.items()}, {q(k): b for k, b in kids.items()},
+                              kids, most)
+        _BOUND[(ns, year)] = hit
     return hit
 
 
-def _build_specs() -> dict[str, _Spec]:
+@cache
+def _specs(year: str | None) -> dict[str, _Spec]:
+    """The specs of every entity for ``year`` (None: every element any year has, PriorAttain as the entity)."""
+    schema = schemas()[year] if year else None
+    paths: dict[str, str] = {}
     specs = {}
     for e in ENTITIES:
+        paths[e.xml] = f"{paths[e.parent]}/{e.xml}" if e.parent else e.xml
         columns = e.columns
         slots = {f.xml: columns.index(f.column) for f in e.fields}
         if e.xml == "Learner":  # the learner's own key
@@ -94,16 +114,26 @@ def _build_specs() -> dict[str, _Spec]:
         if e.xml == "LearningDelivery":
             slots["AimSeqNumber"] = columns.index("aim_seq_number")
         children = {c.xml: c for c in ENTITIES if c.parent == e.xml}
-        specs[e.xml] = _Spec(e, len(columns), slots, children)
+        max_children: dict[str, int] = {}
+        min_children: tuple[str, ...] = ()
+        if schema is None or e.xml not in schema.entities:  # no year, or an entity the year does not have
+            slots.pop("PriorAttain", None)
+        else:
+            fields, kids = schema.fields(e.xml), schema.children(e.xml)
+            slots = {x: i for x, i in slots.items() if x in fields}
+            children = {x: c for x, c in children.items() if x in kids}
+            max_children = {x: kids[x].max_occurs for x in children if kids[x].max_occurs is not None}
+            min_children = tuple(x for x in children if kids[x].min_occurs > 0)
+        folded = {x.casefold(): x for x in [*slots, *children]}
+        specs[e.xml] = _Spec(e, len(columns), slots, children, paths[e.xml], folded, max_children, min_children)
     return specs
 
 
-_SPECS = _build_specs()
 #: Raw rows of an entity converted into a typed chunk at a time (bounds the memory beyond the frames).
 CHUNK_ROWS = 20_000
 #: How often (in learners) the reader converts what it has gathered.
 FLUSH_EVERY = 1000
-_SPECS_BY_XML = _SPECS
+_MISSING = object()
 _NO_PARSE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
@@ -156,13 +186,15 @@ class _Collector:
     problems: list[dict[str, Any]] = field(default_factory=list)
     returns: list[dict[str, Any]] = field(default_factory=list)
     source_files: list[dict[str, Any]] = field(default_factory=list)
+    unknown: list[dict[str, Any]] = field(default_factory=list)  # elements the file's year does not define
+    years: dict[str, str | None] = field(default_factory=dict)  # return_id -> the ILR year whose schema read it
 
     def flush(self, at_least: int) -> None:
         """Convert every entity's raw rows (when there are ``at_least``) into a typed chunk."""
         for e in ENTITIES:
             rows = self.rows[e.frame]
             if rows and len(rows) >= at_least:
-                self.chunks[e.frame].append(_convert(e, rows, self.problems, self.files))
+                self.chunks[e.frame].append(_convert(e, rows, self.problems, self.files, self.years))
                 rows.clear()  # in place: readers hold this list
 
     def frame(self, entity: Entity) -> pd.DataFrame:
@@ -179,10 +211,16 @@ class _Collector:
         for e in ENTITIES:
             self.rows[e.frame][:] = [r for r in self.rows[e.frame] if r[0] != rid]
             self.chunks[e.frame] = [c[c["return_id"] != rid] for c in self.chunks[e.frame]]
+        self.unknown[:] = [u for u in self.unknown if u["return_id"] != rid]
+
+
+_NAME_YEAR = re.compile(r"^ILR-\d+-(?P<year>\d{4})[-.]", re.IGNORECASE)
+_HEADER_CHILDREN = {parent: {c for p, c in HEADER_PATHS.values() if p == parent} for parent in ("CollectionDetails",
+                                                                                              "Source")}
 
 
 class _FileReader:
-    """Reads one ILR file's elements into a collector."""
+    """Reads one ILR file's elements into a collector, against the schema of the file's own ILR year."""
 
     def __init__(self, source: ILRSource, return_id: str, out: _Collector, line_offset: int = 0) -> None:
         self.source = source
@@ -196,6 +234,19 @@ class _FileReader:
         self.header: dict[str, Any] = {}
         self.namespace: str | None = None
         self.sink = {e.xml: out.rows[e.frame] for e in ENTITIES}
+        self.decided = False
+        self.ilr_year: str | None = None  # the file's year (namespace, else header Year, else file name)
+        self.year: str | None = None  # the year whose schema reads it (None: no year known, every year's elements)
+        self.bounds: dict[str, dict[str, _Bound]] = {}
+        self.resolved: dict[tuple[int, str], Any] = {}  # (bound, tag) -> slot, child bound or None
+        self.once: set[Any] = set()  # problems reported once per file
+
+    def inherit(self, other: _FileReader) -> None:
+        """Share what ``other`` (the same file) has found out: provider, header, year, once-only problems."""
+        other.decide_year()
+        self.ukprn, self.local, self.header = other.ukprn, other.local, other.header
+        self.decided, self.ilr_year, self.year = True, other.ilr_year, other.year
+        self.resolved, self.once = other.resolved, other.once
 
     # -- helpers -----------------------------------------------------------------------------------
     def name(self, tag: Any) -> str | None:
@@ -208,13 +259,102 @@ class _FileReader:
         return local
 
     def problem(self, line: int | None, message: str, *, lrn: Any = None, entity: str | None = None,
-                field_name: str | None = None, value: Any = None, severity: str = "error") -> None:
+                field_name: str | None = None, value: Any = None, severity: str = "error",
+                facet: str | None = None, expected: str | None = None) -> None:
         self.out.problems.append({
             "file": self.source.name, "return_id": self.return_id,
             "line": None if line is None else line + self.line_offset,
             "learn_ref_number": lrn.strip() if isinstance(lrn, str) else lrn, "entity": entity,
-            "field": field_name, "value": value, "severity": severity, "message": message,
+            "field": field_name, "value": value, "facet": facet, "expected": expected, "severity": severity,
+            "message": message,
         })
+
+    # -- the year ------------------------------------------------------------------------------------
+    def decide_year(self) -> None:
+        """Pick the file's ILR year: the namespace's, else the header Year's, else the file name's."""
+        if self.decided:
+            return
+        self.decided = True
+        code = self.header.get("year_code")
+        name = _NAME_YEAR.match(self.source.file_name)
+        said = {"the namespace": periods.year_from_namespace(self.namespace or ""),
+                f"the header Year {code}": periods.year_from_code(code),
+                "the file name": periods.year_from_code(name["year"]) if name else None}
+        known = {k: v for k, v in said.items() if v}
+        self.ilr_year = next(iter(known.values()), None)
+        if len(set(known.values())) > 1:
+            first = next(iter(known))
+            self.problem(None, "the ILR year differs: " + ", ".join(f"{k} says {v}" for k, v in known.items())
+                         + f"; read as {self.ilr_year}, from {first}", entity="Header", field_name="Year",
+                         value=code, severity="warning")
+        schema = year_schema(self.ilr_year)
+        self.year = schema.year if schema else None
+        if schema and schema.year != self.ilr_year:
+            self.problem(None, f"auditkit has no schema of ILR year {self.ilr_year}; read against the {schema.year} "
+                         "schema", entity="Message", value=self.ilr_year, severity="warning")
+        self.out.years[self.return_id] = self.year
+
+    def bound(self, el: Any, xml: str) -> _Bound:
+        """The bound spec of entity ``xml`` for ``el``'s namespace (reporting a namespace unlike the root's)."""
+        tag = el.tag
+        ns = tag[1:tag.index("}")] if tag[0] == "{" else ""
+        b = self.bounds.get(ns)
+        if b is None:
+            self.decide_year()
+            if ns != (self.namespace or ""):
+                self.mixed(ns, el.sourceline)
+            b = self.bounds[ns] = _bound(ns, self.year)
+        return b[xml]
+
+    def mixed(self, ns: str, line: int | None) -> None:
+        root = self.namespace or ""
+        if ("ns", ns) in self.once:
+            return
+        self.once.add(("ns", ns))
+        self.problem(line, f"mixed namespaces: the root <Message> is in {root!r} but elements from line "
+                     f"{(line or 0) + self.line_offset} on are in {ns!r}; read by their local names",
+                     entity="Message", value=ns, severity="warning")
+
+    def resolve(self, tag: str, bound: _Bound, line: int) -> Any:
+        """An element the bound spec does not know by its qualified tag: its slot or child bound by local name
+        (another namespace) or by case-insensitive name (with a warning once per file); None when unknown."""
+        key = (id(bound), tag)
+        hit = self.resolved.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        local = self.name(tag) or ""
+        spec = bound.spec
+        ns = tag[1:tag.index("}")] if tag[0] == "{" else ""
+        if ns != bound.ns:
+            self.mixed(ns, line)
+        name = local if local in spec.folded.values() else spec.folded.get(local.casefold())
+        if name is not None and name != local and ("case", spec.entity.xml, local) not in self.once:
+            self.once.add(("case", spec.entity.xml, local))
+            self.problem(line, f"<{local}> in <{spec.entity.xml}> differs from the {self.year} schema's <{name}> only "
+                         f"in case; read as {name} (here and wherever else the file has it)", entity=spec.entity.xml,
+                         field_name=local, severity="warning")
+        hit = None if name is None else spec.slots.get(name, bound.local_children.get(name))
+        self.resolved[key] = hit
+        return hit
+
+    def unknown(self, el: Any, path: str, entity: str, lrn: Any) -> None:
+        """Keep an element the year does not define (and whatever is inside it) in ``unknown_elements``."""
+        name = self.name(el.tag)
+        where = f"{path}/{name}" if path else name
+        self.problem(el.sourceline, f"element <{name}> is not in the {self.year or 'ILR'} schema of <{entity}>; "
+                     "kept in unknown_elements", lrn=lrn, entity=entity, field_name=name,
+                     value=(el.text or "").strip() or None, severity="warning")
+        stack = [(el, where)]
+        while stack:
+            node, p = stack.pop()
+            text = (node.text or "").strip()
+            kids = [c for c in node if c.tag.__class__ is str]
+            if text or not kids:
+                self.out.unknown.append({
+                    "return_id": self.return_id, "file": self.source.name, "line": node.sourceline + self.line_offset,
+                    "learn_ref_number": lrn.strip() if isinstance(lrn, str) else lrn, "entity": entity, "path": p,
+                    "field": self.name(node.tag), "value": text})
+            stack += [(c, f"{p}/{self.name(c.tag)}") for c in reversed(kids)]
 
     # -- records -----------------------------------------------------------------------------------
     def record(self, el: Any, bound: _Bound, prefix: list[Any], lrn: Any) -> None:
@@ -226,31 +366,46 @@ class _FileReader:
         for child in el:
             tag = child.tag
             slot = slots.get(tag)
-            if slot is not None:
-                text = child.text
-                text = "" if text is None else text.strip()
-                if row[slot] is None:
-                    row[slot] = text
-                else:
-                    self.problem(child.sourceline, f"<{self.name(tag)}> appears more than once in "
-                                 f"<{spec.entity.xml}>; the first value is kept", lrn=lrn or row[2],
-                                 entity=spec.entity.xml, field_name=self.name(tag), value=text, severity="warning")
-                continue
-            sub = children.get(tag)
-            if sub is not None:
-                if pending is None:
-                    pending = []
-                pending.append((child, sub))
-            elif tag.__class__ is str:
+            if slot is None:
+                sub = children.get(tag)
+                if sub is None:
+                    if tag.__class__ is not str:
+                        continue
+                    sub = self.resolve(tag, bound, child.sourceline)
+                    if sub is None:
+                        self.unknown(child, spec.path, spec.entity.xml, lrn if lrn is not None else row[2])
+                        continue
+                    if sub.__class__ is int:
+                        slot = sub
+                if slot is None:
+                    if pending is None:
+                        pending = []
+                    pending.append((child, sub))
+                    continue
+            text = child.text
+            text = "" if text is None else text.strip()
+            if row[slot] is None:
+                row[slot] = text
+            else:
                 name = self.name(tag)
-                self.problem(child.sourceline, f"unexpected element <{name}> in <{spec.entity.xml}> (ignored)",
-                             lrn=lrn, entity=spec.entity.xml, field_name=name, value=child.text,
-                             severity="warning")
+                self.problem(child.sourceline, f"<{name}> appears more than once in <{spec.entity.xml}>; the first "
+                             "value is kept", lrn=lrn or row[2], entity=spec.entity.xml, field_name=name, value=text,
+                             severity="warning", facet="maxOccurs", expected="at most once")
         self.sink[spec.entity.xml].append(row)
         if pending:
             emp_seq = 0
             is_learner = spec.entity.xml == "Learner"
+            prev, run = None, 0  # consecutive records of one child entity (the schema's sequence keeps them together)
+            seen = [] if spec.min_children else None
             for child, sub in pending:
+                if sub is not prev:
+                    if prev is not None and run > prev.most:
+                        self.too_many(el, spec, prev, run, lrn if lrn is not None else row[2])
+                    prev, run = sub, 1
+                    if seen is not None:
+                        seen.append(sub.spec.entity.xml)
+                else:
+                    run += 1
                 if sub.spec.entity.xml == "LearnerEmploymentStatus":
                     emp_seq += 1
                     keys = row[:3] + [str(emp_seq)]
@@ -259,27 +414,57 @@ class _FileReader:
                 else:
                     keys = row[: len(sub.spec.entity.keys)]
                 self.record(child, sub, keys, row[2] if is_learner else lrn)
+            if run > prev.most:
+                self.too_many(el, spec, prev, run, lrn if lrn is not None else row[2])
+            if seen is not None:
+                for x in spec.min_children:
+                    if x not in seen:
+                        self.too_few(el, spec, x, lrn if lrn is not None else row[2])
+        elif spec.min_children:
+            for x in spec.min_children:
+                self.too_few(el, spec, x, lrn if lrn is not None else row[2])
+
+    def too_many(self, el: Any, spec: _Spec, sub: _Bound, n: int, lrn: Any) -> None:
+        entity, x = spec.entity.xml, sub.spec.entity.xml
+        self.problem(el.sourceline, f"<{entity}> has {n} <{x}>; the {self.year} schema allows at most {sub.most}; "
+                     "all are kept", lrn=lrn, entity=entity, field_name=x, value=str(n), facet="maxOccurs",
+                     expected=f"at most {sub.most}")
+
+    def too_few(self, el: Any, spec: _Spec, x: str, lrn: Any) -> None:
+        entity = spec.entity.xml
+        self.problem(el.sourceline, f"<{entity}> has no <{x}>; the {self.year} schema requires at least one",
+                     lrn=lrn, entity=entity, field_name=x, value="0", facet="minOccurs", expected="at least 1")
 
     def learner(self, el: Any) -> None:
         self.learners += 1
         if self.learners % FLUSH_EVERY == 0:
             self.out.flush(CHUNK_ROWS)
         before = len(self.out.rows["deliveries"])
-        problems_before = len(self.out.problems)
-        self.record(el, _bound(self.namespace or "")["Learner"], [self.return_id, self.ukprn], None)
+        bound = self.bound(el, "Learner")  # first: the file-level problems it may report are not the learner's
+        problems_before, unknown_before = len(self.out.problems), len(self.out.unknown)
+        self.record(el, bound, [self.return_id, self.ukprn], None)
         self.deliveries += len(self.out.rows["deliveries"]) - before
         row = self.out.rows["learners"][-1]
         if row[2]:  # problems in the learner's own elements were reported before its LearnRefNumber was known
             for p in self.out.problems[problems_before:]:
                 if p["learn_ref_number"] is None:
                     p["learn_ref_number"] = row[2].strip()
+            for u in self.out.unknown[unknown_before:]:
+                if u["learn_ref_number"] is None:
+                    u["learn_ref_number"] = row[2].strip()
         if row[2] is None or not str(row[2]).strip():
             self.problem(el.sourceline, "learner has no LearnRefNumber; kept with an empty reference",
                          entity="Learner", field_name="LearnRefNumber")
 
     def destination(self, el: Any) -> None:
-        self.record(el, _bound(self.namespace or "")["LearnerDestinationandProgression"],
-                    [self.return_id, self.ukprn], None)
+        bound = self.bound(el, "LearnerDestinationandProgression")
+        schema = schemas().get(self.year or "")
+        if schema and "LearnerDestinationandProgression" not in schema.entities and "ldp" not in self.once:
+            self.once.add("ldp")
+            self.problem(el.sourceline, f"<LearnerDestinationandProgression> is not in the {self.year} schema (ILR "
+                         "years up to 2023-24 have it); read into destinations all the same",
+                         entity="LearnerDestinationandProgression", severity="warning")
+        self.record(el, bound, [self.return_id, self.ukprn], None)
 
     def header_el(self, el: Any) -> None:
         values: dict[str, Any] = {}
@@ -293,10 +478,26 @@ class _FileReader:
                             break
             values[key] = node.text.strip() if node is not None and node.text else None
         self.header = values
+        root = self.namespace or ""
+        for p in el:
+            pname = self.name(p.tag)
+            if pname is None:
+                continue
+            if pname not in _HEADER_CHILDREN:
+                self.unknown(p, "Header", "Header", None)
+                continue
+            for c in p:
+                cname = self.name(c.tag)
+                if cname is not None and cname not in _HEADER_CHILDREN[pname]:
+                    self.unknown(c, f"Header/{pname}", pname, None)
+                elif cname is not None and c.tag[0] == "{" and c.tag[1:c.tag.index("}")] != root:
+                    self.mixed(c.tag[1:c.tag.index("}")], c.sourceline)
 
     def source_files_el(self, el: Any) -> None:
         for sf in el:
             if self.name(sf.tag) != "SourceFile":
+                if sf.tag.__class__ is str:
+                    self.unknown(sf, "SourceFiles", "SourceFiles", None)
                 continue
             rec = {"return_id": self.return_id}
             for c in sf:
@@ -304,16 +505,21 @@ class _FileReader:
                 col = _SOURCE_FILE_COLUMNS.get(n or "")
                 if col:
                     rec[col] = c.text.strip() if c.text else None
+                elif n:
+                    self.unknown(c, "SourceFiles/SourceFile", "SourceFile", None)
             self.out.source_files.append(rec)
 
     def provider(self, el: Any) -> None:
         for c in el:
-            if self.name(c.tag) == "UKPRN" and c.text:
+            name = self.name(c.tag)
+            if name == "UKPRN" and c.text:
                 try:
                     self.ukprn = int(c.text.strip())
                 except ValueError:
                     self.problem(c.sourceline, f"LearningProvider UKPRN {c.text.strip()!r} is not a number",
                                  entity="LearningProvider", field_name="UKPRN", value=c.text)
+            elif name and name != "UKPRN":
+                self.unknown(c, "LearningProvider", "LearningProvider", None)
 
     def top(self, el: Any) -> None:
         name = self.name(el.tag)
@@ -364,8 +570,7 @@ def _stream(reader: _FileReader, stream: Any) -> None:
         for child in root:
             name = reader.name(child.tag)
             if name and name not in TOP_LEVEL:
-                reader.problem(child.sourceline, f"unexpected element <{name}> in <Message> (ignored)",
-                               entity="Message", field_name=name, severity="warning")
+                reader.unknown(child, "", "Message", None)
 
 
 def _check_root(reader: _FileReader, root: Any) -> None:
@@ -413,7 +618,8 @@ def _recover(reader: _FileReader, data: bytes) -> None:
         chunk = data[begin:stop]
         line0 = data.count(b"\n", 0, begin)
         piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0 + reader.line_offset)
-        piece.ukprn, piece.local = reader.ukprn, reader.local
+        reader.namespace = reader.namespace if reader.namespace is not None else ns
+        piece.inherit(reader)
         try:
             root = etree.fromstring(wrapper_open + chunk + wrapper_close, etree.XMLParser(**opts))
         except etree.XMLSyntaxError as exc:
@@ -424,7 +630,7 @@ def _recover(reader: _FileReader, data: bytes) -> None:
             piece.problem(exc.lineno, f"{kind} is not well-formed XML and was not read: {msg}",
                           lrn=lrn, entity=_LEARNER_START.match(chunk).group(1).decode())
             continue
-        piece.namespace = etree.QName(root).namespace or ""
+        piece.namespace = reader.namespace
         for child in root:
             piece.top(child)
         reader.learners += piece.learners
@@ -482,10 +688,9 @@ def _parse_date(text: str | None) -> dt.date | None:
 def _return_row(source: ILRSource, reader: _FileReader, sha: str, size: int, n_problems: int) -> dict[str, Any]:
     h = reader.header
     ns = reader.namespace or ""
-    year = periods.year_from_namespace(ns) or periods.year_from_code(h.get("year_code"))
-    name_match = periods.FILE_NAME.match(source.file_name)
-    if year is None and name_match:
-        year = periods.year_from_code(name_match["year"])
+    reader.decide_year()
+    year = reader.ilr_year
+    _header_facets(reader)
     prepared = _parse_date(h.get("file_preparation_date"))
     when = periods.file_name_date(source.file_name) or prepared
     period = periods.period_of_date(when, year) if when and year else None
@@ -493,9 +698,6 @@ def _return_row(source: ILRSource, reader: _FileReader, sha: str, size: int, n_p
         reader.problem(None, "the file has no <Header>", entity="Header")
     if reader.ukprn is None:
         reader.problem(None, "the file has no LearningProvider UKPRN", entity="LearningProvider")
-    if year and periods.year_from_code(h.get("year_code")) not in (None, year):
-        reader.problem(None, f"header Year {h.get('year_code')} does not match the namespace year {year}",
-                       entity="Header", field_name="Year", value=h.get("year_code"), severity="warning")
     if ns and periods.year_from_namespace(ns) is None:
         reader.problem(None, f"unexpected namespace {ns!r}; expected ESFA/ILR/YYYY-YY", entity="Message",
                        value=ns, severity="warning")
@@ -511,6 +713,25 @@ def _return_row(source: ILRSource, reader: _FileReader, sha: str, size: int, n_p
     }
 
 
+def _header_facets(reader: _FileReader) -> None:
+    """Header and LearningProvider values against the facets of the file's year (the Year itself aside: a year
+    unlike the file's is reported once, by :meth:`_FileReader.decide_year`)."""
+    schema = schemas().get(reader.year or "")
+    if schema is None:
+        return
+    values = [(parent, child, reader.header.get(key)) for key, (parent, child) in HEADER_PATHS.items()
+              if child != "Year"]
+    values.append(("LearningProvider", "UKPRN", None if reader.ukprn is None else str(reader.ukprn)))
+    for parent, child, value in values:
+        el = schema.fields(parent).get(child)
+        if value is None or el is None or el.kind not in ("str", "int", "decimal"):
+            continue
+        for _, facet, expected in violations(el, np.array([value], dtype=object), None, schema.restricted_pattern):
+            reader.problem(None, f"<{child}> {value!r} breaks the {schema.year} schema: expected {expected} ({facet}); "
+                           "kept as written", entity=parent, field_name=child, value=value, facet=facet,
+                           expected=expected)
+
+
 # -- frames ----------------------------------------------------------------------------------------
 
 _EXPECTED = {
@@ -521,9 +742,22 @@ _EXPECTED = {
 }
 
 
-def _typed_column(values: np.ndarray, kind: str) -> tuple[Any, np.ndarray]:
-    """Convert one raw column (stripped text or None) to its kind; also give the mask of unreadable values."""
-    present = values.astype(bool)  # values are stripped text or None
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def _as_written_datetime(series: pd.Series) -> pd.Series:
+    """Date-times as written: a time-zone offset (``Z``, ``+01:00``) is dropped, the clock time kept, so
+    ``12:00:49+01:00`` reads as 12:00:49 (not converted to UTC)."""
+    text = series.astype(object).where(series.notna(), None)
+    text = text.map(lambda v: _OFFSET.sub("", v.strip()) if isinstance(v, str) else v)
+    return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+
+
+def _typed_column(values: np.ndarray, kind: str, present: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
+    """Convert one raw column (stripped text or None) to its kind; also give the mask of unreadable values.
+    ``present``: where values are non-empty, when the caller has it."""
+    if present is None:
+        present = values.astype(bool)
     if not present.any():  # common: optional elements nobody fills in
         return pd.array([None] * len(values), dtype=DTYPES[kind]), present
     if kind == "str":
@@ -544,46 +778,111 @@ def _typed_column(values: np.ndarray, kind: str) -> tuple[Any, np.ndarray]:
     elif kind == "date":
         typed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     else:
-        typed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
-        typed = typed.astype("datetime64[ns]")
+        typed = _as_written_datetime(series)
     return typed.array, present & typed.isna().to_numpy()
 
 
+_ONE = np.ones(1, bool)
+_OWN_KEYS = {("Learner", "learn_ref_number"): "LearnRefNumber", ("LearningDelivery", "aim_seq_number"): "AimSeqNumber"}
+
+
+@cache
+def _checks(entity: Entity, year: str | None) -> dict[str, tuple[Element | None, bool]]:
+    """Column -> (the year's element, whether the year requires it), for an entity's columns read from elements."""
+    schema = schemas().get(year or "")
+    out: dict[str, tuple[Element | None, bool]] = {}
+    for f in entity_columns(entity):
+        xml = f.xml or _OWN_KEYS.get((entity.xml, f.column))
+        if not xml:
+            continue
+        if schema is None:
+            out[f.column] = (None, f.required and bool(f.xml))
+            continue
+        el = schema.fields(entity.xml).get(xml)
+        out[f.column] = (el, el is not None and el.min_occurs > 0 and bool(f.xml))
+    return out
+
+
 def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any]],
-             files: dict[str, str]) -> pd.DataFrame:
-    """Build an entity's frame from raw text rows; values that do not convert are reported and left empty."""
+             files: dict[str, str], years: dict[str, str | None] | None = None) -> pd.DataFrame:
+    """Build an entity's frame from raw text rows; values that do not convert are reported and left empty, values
+    that break a facet of their file's year are reported and kept."""
+    years = years or {}
     columns = entity_columns(entity)
     table = np.empty((len(rows), len(columns)), dtype=object)
     table[:] = rows  # one C-level copy; columns are then views
     raw = [table[:, i] for i in range(len(columns))]
     index = {f.column: i for i, f in enumerate(columns)}
     lrns = raw[index["learn_ref_number"]] if "learn_ref_number" in index else np.full(len(rows), None)
+    rids = raw[0]
+    distinct = {years.get(r) for r in set(rids.tolist())}
+    if len(distinct) == 1:
+        groups = [(distinct.pop(), None)]
+    else:
+        year_of = np.array([years.get(r) for r in rids], dtype=object)
+        groups = [(y, np.flatnonzero(year_of == y)) for y in sorted(distinct, key=str)]
     out = {}
     for f, values in zip(columns, raw, strict=True):
         if f.column in ("return_id", "ukprn", "line"):
             out[f.column] = pd.array(values, dtype=f.dtype)
             continue
-        if f.required and not (entity.xml == "Learner" and f.xml == "LearnRefNumber"):
-            missing = ~values.astype(bool)
-            _report(problems, files, raw[0], raw[-1], lrns, missing, entity.xml, f.xml, None,
-                    f"required element <{f.xml}> is missing from <{entity.xml}>; the record is kept")
-        typed, bad = _typed_column(values, f.kind)
+        present = values.astype(bool)  # values are stripped text or None
+        typed, bad = _typed_column(values, f.kind, present)
+        xml = f.xml or _OWN_KEYS.get((entity.xml, f.column))
+        if xml is None:
+            out[f.column] = typed
+            continue
+        numbers = None
+        for year, where in groups:
+            el, required = _checks(entity, year)[f.column]
+            if where is None:
+                vals, have, g_rids, g_lines, g_lrns = values, present, rids, raw[-1], lrns
+            else:
+                vals, have = values[where], present[where]
+                g_rids, g_lines, g_lrns = rids[where], raw[-1][where], lrns[where]
+            if not have.any() and not required and el is not None and accepts_empty(el):
+                continue  # common: an optional element nobody fills in
+            if required:
+                _report(problems, files, g_rids, g_lines, g_lrns, ~have, entity.xml, xml, None,
+                        f"required element <{xml}> is missing from <{entity.xml}>; the record is kept",
+                        facet="minOccurs", expected="the element, with a value")
+            if el is None:
+                continue
+            if not required and not accepts_empty(el) and vals.tolist().count(""):
+                empty = vals == ""
+                if empty.any():
+                    _report(problems, files, g_rids, g_lines, g_lrns, empty, entity.xml, xml, "",
+                            f"<{xml}> is empty; the {year} schema expects a value", facet="minLength",
+                            expected="a value")
+            if has_facets(el):
+                if numbers is None and f.kind in ("int", "decimal"):
+                    numbers = typed.to_numpy(dtype="float64", na_value=np.nan)
+                nums = None if numbers is None else (numbers if where is None else numbers[where])
+                for i, facet, expected in violations(el, vals, nums, schemas()[year].restricted_pattern, have):
+                    _report(problems, files, g_rids[i:i + 1], g_lines[i:i + 1], g_lrns[i:i + 1], _ONE, entity.xml,
+                            xml, vals[i],
+                            f"<{xml}> {vals[i]!r} breaks the {year} schema: expected {expected} ({facet}); kept as "
+                            "written", facet=facet, expected=expected)
         if bad.any():
-            xml = f.xml or f.column
             for i in np.flatnonzero(bad):
                 _report(problems, files, raw[0][i:i + 1], raw[-1][i:i + 1], lrns[i:i + 1], np.ones(1, bool),
                         entity.xml, xml, values[i],
-                        f"<{xml}> is {values[i]!r}, expected {_EXPECTED[f.kind]}; read as empty")
+                        f"<{xml}> is {values[i]!r}, expected {_EXPECTED[f.kind]}; read as empty", facet="type",
+                        expected=_EXPECTED[f.kind])
         out[f.column] = typed
     return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))
 
 
 def _report(problems: list[dict[str, Any]], files: dict[str, str], rids: np.ndarray, lines: np.ndarray,
-            lrns: np.ndarray, mask: np.ndarray, entity: str, field_name: str, value: Any, message: str) -> None:
+            lrns: np.ndarray, mask: np.ndarray, entity: str, field_name: str, value: Any, message: str, *,
+            facet: str | None = None, expected: str | None = None, severity: str = "error") -> None:
+    if not mask.any():
+        return
     for rid, line, lrn in zip(rids[mask], lines[mask], lrns[mask], strict=True):
         problems.append({
             "file": files.get(rid), "return_id": rid, "line": line, "learn_ref_number": lrn or None,
-            "entity": entity, "field": field_name, "value": value, "severity": "error", "message": message,
+            "entity": entity, "field": field_name, "value": value, "facet": facet, "expected": expected,
+            "severity": severity, "message": message,
         })
 
 
@@ -621,6 +920,7 @@ def _build(out: _Collector) -> dict[str, pd.DataFrame]:
         )
     frames["source_files"] = _typed(pd.DataFrame(out.source_files) if out.source_files else None, "source_files")
     frames["problems"] = _typed(pd.DataFrame(out.problems) if out.problems else None, "problems")
+    frames["unknown_elements"] = _typed(pd.DataFrame(out.unknown) if out.unknown else None, "unknown_elements")
     return frames
 
 
@@ -633,9 +933,7 @@ def _typed(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
         s = df[column] if column in df else pd.Series([None] * len(df))
         dtype = str(col.dtype)
         if dtype.startswith("datetime"):
-            # utc=True: a header DateTime with an offset (...Z, +01:00) is read as naive UTC instead of failing
-            s = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
-            s = s.astype("datetime64[ns]")
+            s = _as_written_datetime(s)
         elif dtype == "Int64":
             s = pd.to_numeric(s, errors="coerce").astype("Int64")
         else:
@@ -816,3 +1114,4 @@ def iter_frames(data: ILRData) -> Iterator[tuple[str, pd.DataFrame]]:
         yield e.frame, data.frames[e.frame]
     yield "source_files", data.source_files
     yield "problems", data.problems
+    yield "unknown_elements", data.unknown_elements

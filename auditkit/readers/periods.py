@@ -9,7 +9,8 @@ FILE_NAME = re.compile(
     r"^ILR-(?P<ukprn>\d{8})-(?P<year>\d{4})-(?P<date>\d{8})-(?P<time>\d{6})-(?P<serial>\d{2})\.xml$",
     re.IGNORECASE,
 )
-NAMESPACE_YEAR = re.compile(r"^ESFA/ILR/(?P<y1>\d{4})-(?P<y2>\d{2})$")
+#: ESFA/ILR/2024-25; SFA/ILR/2017-18 before the ESFA (2017-18 and earlier).
+NAMESPACE_YEAR = re.compile(r"^E?SFA/ILR/(?P<y1>\d{4})-(?P<y2>\d{2})$")
 
 #: A collection closes early in the month after the one it covers; a file prepared on or before this
 #: day of the month belongs to the previous month's collection.
@@ -17,7 +18,7 @@ CLOSE_DAY = 6
 
 
 def year_from_namespace(namespace: str) -> str | None:
-    """``"ESFA/ILR/2024-25"`` -> ``"2024-25"``; None for anything else."""
+    """``"ESFA/ILR/2024-25"`` (or ``"SFA/ILR/2017-18"``) -> ``"2024-25"``; None for anything else."""
     m = NAMESPACE_YEAR.match(namespace or "")
     return f"{m['y1']}-{m['y2']}" if m else None
 

@@ -53,11 +53,11 @@ def _write_record(out: list[str], tag: str, record: Record, depth: int) -> None:
     inner = pad + "  "
     for name in _FIELD_ORDER[tag]:
         value = record.get(name)
-        if value is not None:
+        if value is not None and not isinstance(value, (list, tuple, Mapping)):  # PriorAttain: field or entity
             out.append(f"{inner}<{name}>{escape(_text(value))}</{name}>\n")
     for child in _CHILDREN.get(tag, []):
         items = record.get(child.xml)
-        if items is None:
+        if items is None or not isinstance(items, (list, tuple, Mapping)):  # a PriorAttain code: a field
             continue
         if isinstance(items, Mapping):
             items = [items]
