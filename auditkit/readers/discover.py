@@ -181,8 +181,9 @@ def _is_ilr_name(name: str) -> bool:
 
 
 def _zip_members(path: Path, explicit: bool, limits: Limits | None = None) -> list[ILRSource]:
-    """The ILR members of a zip; a zip that cannot be read, or whose ILR members expand (as its headers say)
-    over :attr:`Limits.archive_bytes`, is one source whose ``error`` says why."""
+    """The ILR members of a zip (a member over a limit or encrypted has an ``error``); a zip that cannot be read,
+    or whose other ILR members expand (as its headers say) over :attr:`Limits.archive_bytes`, is one source
+    whose ``error`` says why."""
     limits = limits or Limits.current()
     try:
         with zipfile.ZipFile(path) as zf:
@@ -193,12 +194,13 @@ def _zip_members(path: Path, explicit: bool, limits: Limits | None = None) -> li
     members = [i for i in infos if _is_ilr_name(i.filename)]
     if explicit and not members:
         members = [i for i in infos if i.filename.lower().endswith(".xml")]
-    total = sum(i.file_size for i in members)
+    sources = [ILRSource(path, i.filename, member_problem(i, limits)) for i in members]
+    total = sum(i.file_size for i, s in zip(members, sources, strict=True) if s.error is None)  # what would be read
     if total > limits.archive_bytes:
         return [ILRSource(path, error=f"the ILR files of this zip expand to {size_text(total)}, over the limit of "
                           f"{size_text(limits.archive_bytes)} (set {ENV['archive_bytes']} to change it); refused, "
                           "not read")]
-    return [ILRSource(path, i.filename, member_problem(i, limits)) for i in members]
+    return sources
 
 
 def _link_source(skipped: Skipped) -> ILRSource | None:

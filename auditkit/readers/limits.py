@@ -13,14 +13,16 @@ or with a ``K``, ``M`` or ``G`` suffix, binary: ``AUDITKIT_MAX_MEMBER_BYTES=3G``
 ========================== ================================== ===========================================
 limit                       environment variable               default
 ========================== ================================== ===========================================
-``member_bytes``            ``AUDITKIT_MAX_MEMBER_BYTES``      2 GiB: one ILR file inside a zip, expanded
-``archive_bytes``           ``AUDITKIT_MAX_ARCHIVE_BYTES``     4 GiB: all ILR files of one zip, expanded
+``member_bytes``            ``AUDITKIT_MAX_MEMBER_BYTES``      1 GiB: one ILR file inside a zip, expanded
+``archive_bytes``           ``AUDITKIT_MAX_ARCHIVE_BYTES``     2 GiB: all ILR files of one zip, expanded
 ``ratio``                   ``AUDITKIT_MAX_RATIO``             200: expanded size / compressed size of a member
 ``ratio_floor``             ``AUDITKIT_RATIO_FLOOR_BYTES``     1 MiB: members smaller than this skip the ratio
 ``xlsx_bytes``              ``AUDITKIT_MAX_XLSX_BYTES``        256 MiB: all parts of an XLSX workbook, expanded
 ========================== ================================== ===========================================
 
-Real ILR XML compresses about 10 to 40 times, a spreadsheet less; a zip bomb 1,000 times or more.
+Real ILR XML compresses about 5 to 90 times (the largest ILR files seen are a few hundred MB), a spreadsheet less;
+a zip bomb of zeros or spaces 1,000 times. The ZIP headers bound what Python's ``zipfile`` expands (it stops at
+the declared size and then fails the CRC check), so the counts while reading are a second line of defence.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ def parse_size(text: str) -> int:
 class Limits:
     """The limits in force (see the module's table)."""
 
-    member_bytes: int = 2 * GIB
-    archive_bytes: int = 4 * GIB
+    member_bytes: int = 1 * GIB
+    archive_bytes: int = 2 * GIB
     ratio: float = 200.0
     ratio_floor: int = 1 * MIB
     xlsx_bytes: int = 256 * MIB
