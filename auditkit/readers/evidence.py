@@ -228,8 +228,8 @@ def read_table(path: Path, *, limits: Limits | None = None) -> pd.DataFrame:
     """A CSV or XLSX file as text cells (stripped, "" when empty), header names as written, and the column
     ``_row``: the row as a spreadsheet shows it (header row 1). Blank rows are left out.
 
-    A CSV is decoded by its byte order mark (UTF-8, UTF-16, UTF-32), else as UTF-8, else as UTF-16 when it looks
-    like it, else as Windows-1252; when that was a guess, ``table.attrs["encoding_note"]`` says so. An XLSX whose
+    A CSV is decoded by its byte order mark (UTF-8, UTF-16, UTF-32), else as UTF-16 when it looks like it (many
+    NUL bytes), else as UTF-8, else as Windows-1252, else as Latin-1; when that was a guess, ``table.attrs["encoding_note"]`` says so. An XLSX whose
     parts would expand over :attr:`Limits.xlsx_bytes` (or by more than :attr:`Limits.ratio`) is refused before it
     is expanded (:mod:`auditkit.readers.limits`)."""
     suffix = path.suffix.lower()
@@ -263,17 +263,17 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str | None]:
             except UnicodeDecodeError as exc:
                 raise InputError(f"{path}: starts with a {label} byte order mark but cannot be read as {label} "
                                  f"({exc.reason} at byte {exc.start})") from None
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
     head = data[:4096]
-    if head.count(0) > len(head) // 4:  # UTF-16 without a byte order mark: every other byte is zero
+    if head.count(0) > len(head) // 4:  # UTF-16 without a byte order mark: text has no NULs, UTF-16 many
         codec = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
         try:
             return data.decode(codec), f"no byte order mark and not UTF-8: read as {codec.upper()}"
         except UnicodeDecodeError:
             pass
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
     try:
         return data.decode("cp1252"), "not UTF-8: read as Windows-1252 (cp1252)"
     except UnicodeDecodeError:
