@@ -229,9 +229,9 @@ def read_table(path: Path, *, limits: Limits | None = None) -> pd.DataFrame:
     ``_row``: the row as a spreadsheet shows it (header row 1). Blank rows are left out.
 
     A CSV is decoded by its byte order mark (UTF-8, UTF-16, UTF-32), else as UTF-16 when it looks like it (many
-    NUL bytes), else as UTF-8, else as Windows-1252, else as Latin-1; when that was a guess, ``table.attrs["encoding_note"]`` says so. An XLSX whose
-    parts would expand over :attr:`Limits.xlsx_bytes` (or by more than :attr:`Limits.ratio`) is refused before it
-    is expanded (:mod:`auditkit.readers.limits`)."""
+    NUL bytes), else as UTF-8, else as Windows-1252, else as Latin-1; when that was a guess,
+    ``table.attrs["encoding_note"]`` says so. An XLSX whose parts would expand over :attr:`Limits.xlsx_bytes` (or
+    by more than :attr:`Limits.ratio`) is refused before it is expanded (:mod:`auditkit.readers.limits`)."""
     suffix = path.suffix.lower()
     note = None
     if suffix in (".xlsx", ".xlsm"):
