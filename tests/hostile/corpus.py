@@ -8,6 +8,7 @@ N MiB (2,500 copies: a 2.4 MB file expanding to 2.5 GB, as in issue 11), written
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -115,10 +116,11 @@ def xlsx_bomb(path: Path, copies: int = BOMB_MIB) -> Path:
             if info.filename != "xl/worksheets/sheet1.xml":
                 members.append(deflated(info.filename, content))
                 continue
-            start = content.index(b"<sheetData>") + len(b"<sheetData>")
-            end = content.index(b"</sheetData>")
-            row = b'<row><c t="inlineStr"><is><t>10000001</t></is></c><c t="inlineStr"><is><t>L1</t></is></c></row>'
-            members.append(bomb(info.filename, content[:start], row * (MIB // len(row)), content[end:], copies))
+            content = re.sub(rb"<dimension [^>]*/>", b"", content)  # so that a reader takes every row
+            end = content.index(b"</sheetData>")  # after the header and the good row
+            row = b"<row>" + b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % v
+                                      for v in (b"10000001", b"L1", b"job_offer", b"2024-09-22")) + b"</row>"
+            members.append(bomb(info.filename, content[:end], row * (MIB // len(row)), content[end:], copies))
     return write_zip(path, members)
 
 
