@@ -96,8 +96,9 @@ EVIDENCE_FIELDS: tuple[Field, ...] = (
     F("file", "file", "str", "The document's path as listed in the manifest (relative to it), or relative to the "
       "document folder for a file no manifest lists."),
     F("path", "", "str", "Where the file was found on disk (empty when it was not found or none is named)."),
-    F("file_status", "", "str", "present, missing, unreadable (a PDF pypdf cannot read) or encrypted; empty when "
-      "no file is named."),
+    F("file_status", "", "str", "present, missing (also a listed file refused as outside the folders: an absolute "
+      "path, a '..' part, a symbolic link out), unreadable (a file that cannot be opened, or a PDF pypdf cannot "
+      "read) or encrypted; empty when no file is named."),
     F("sha256", "sha256", "str", "SHA-256 of the file's bytes (computed when the file is present, else as listed)."),
     F("file_size", "", "int", "Size of the file in bytes."),
     F("pdf_created", "", "datetime", "PDF metadata: creation date (local time as written in the PDF)."),
