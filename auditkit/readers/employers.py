@@ -30,6 +30,7 @@ from auditkit.readers.discover import InputError
 from auditkit.readers.evidence import (
     PROBLEM_FIELDS,
     empty_problems,
+    encoding_problem,
     frame_schema,
     match_columns,
     parse_dates,
@@ -162,6 +163,7 @@ def read_employers(path: str | Path) -> EmployerRegister:
     if not path.is_file():
         raise InputError(f"{path}: no such employer register")
     table = read_table(path)
+    encoding = encoding_problem(table, path, "REG_ENCODING")
     found, extra = match_columns(table, REGISTER_COLUMNS, REGISTER_ALIASES)
     if "name" not in found and "employer_id" not in found:
         raise InputError(f"{path}: no column for name or employer_id; found columns "
@@ -177,6 +179,7 @@ def read_employers(path: str | Path) -> EmployerRegister:
     first = pd.Series(values["_row"].to_numpy(), index=key.to_numpy())
     first = first[~first.index.duplicated()]
     problems += [
+        encoding,
         _problems(rows, anonymous, "REG_NO_EMPLOYER", "name", "neither an employer_id nor a name", "dropped"),
         _problems(rows, repeated, "REG_DUPLICATE", "employer_id",
                   "employer_id " + rows["employer_id"].map(repr) + " is the same employer as the one of row "

@@ -18,11 +18,14 @@ or a file problem (missing, unreadable, encrypted, hash not matching) is kept (`
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import difflib
 import hashlib
+import io
 import logging
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +35,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from auditkit.frames.fields import Field, frame_schema
-from auditkit.readers.discover import InputError
+from auditkit.readers.discover import InputError, expansion_problem
+from auditkit.readers.limits import ENV, Limits, size_text
+from auditkit.readers.paths import Skipped, unsafe_name, walk
 
 F = Field
 
@@ -91,8 +96,9 @@ EVIDENCE_FIELDS: tuple[Field, ...] = (
     F("file", "file", "str", "The document's path as listed in the manifest (relative to it), or relative to the "
       "document folder for a file no manifest lists."),
     F("path", "", "str", "Where the file was found on disk (empty when it was not found or none is named)."),
-    F("file_status", "", "str", "present, missing, unreadable (a PDF pypdf cannot read) or encrypted; empty when "
-      "no file is named."),
+    F("file_status", "", "str", "present, missing (also a listed file refused as outside the folders: an absolute "
+      "path, a '..' part, a symbolic link out), unreadable (a file that cannot be opened, or a PDF pypdf cannot "
+      "read) or encrypted; empty when no file is named."),
     F("sha256", "sha256", "str", "SHA-256 of the file's bytes (computed when the file is present, else as listed)."),
     F("file_size", "", "int", "Size of the file in bytes."),
     F("pdf_created", "", "datetime", "PDF metadata: creation date (local time as written in the PDF)."),
@@ -219,37 +225,74 @@ def norm_column(name: object) -> str:
     return re.sub(r"[\s_\-.]+", "", text).lower() or re.sub(r"[\s_\-.]+", "", str(name)).lower()
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, *, limits: Limits | None = None) -> pd.DataFrame:
     """A CSV or XLSX file as text cells (stripped, "" when empty), header names as written, and the column
-    ``_row``: the row as a spreadsheet shows it (header row 1). Blank rows are left out."""
+    ``_row``: the row as a spreadsheet shows it (header row 1). Blank rows are left out.
+
+    A CSV is decoded by its byte order mark (UTF-8, UTF-16, UTF-32), else as UTF-16 when it looks like it (many
+    NUL bytes), else as UTF-8, else as Windows-1252, else as Latin-1; when that was a guess,
+    ``table.attrs["encoding_note"]`` says so. An XLSX whose parts would expand over :attr:`Limits.xlsx_bytes` (or
+    by more than :attr:`Limits.ratio`) is refused before it is expanded (:mod:`auditkit.readers.limits`)."""
     suffix = path.suffix.lower()
+    note = None
     if suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(path)
+        table = _read_xlsx(path, limits or Limits.current())
     elif suffix in (".csv", ".txt", ""):
-        table = _read_csv(path)
+        table, note = _read_csv(path)
     else:
         raise InputError(f"{path}: not a CSV or XLSX file; expected .csv or .xlsx")
     cells = table.drop(columns="_row")
     blank = (cells == "").all(axis=1) if len(cells.columns) else pd.Series(True, index=table.index)
-    return table[~blank].reset_index(drop=True)
+    out = table[~blank].reset_index(drop=True)
+    if note:
+        out.attrs["encoding_note"] = note
+    return out
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    last: Exception | None = None
-    for encoding in ("utf-8-sig", "cp1252"):
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+
+
+def decode_text(path: Path, data: bytes) -> tuple[str, str | None]:
+    """The text of a CSV's bytes and, when the encoding was guessed rather than known (a byte order mark, or
+    valid UTF-8), a note saying which was assumed."""
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), None
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: starts with a {label} byte order mark but cannot be read as {label} "
+                                 f"({exc.reason} at byte {exc.start})") from None
+    head = data[:4096]
+    if head.count(0) > len(head) // 4:  # UTF-16 without a byte order mark: text has no NULs, UTF-16 many
+        codec = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
         try:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding=encoding)
-            break
-        except UnicodeDecodeError as exc:
-            last = exc
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"{path}: cannot be read as CSV ({exc})") from exc
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc})") from exc
-    else:
-        raise InputError(f"{path}: cannot be read as text ({last}); expected UTF-8 or Windows-1252 CSV")
+            return data.decode(codec), f"no byte order mark and not UTF-8: read as {codec.upper()}"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "not UTF-8: read as Windows-1252 (cp1252)"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "neither UTF-8 nor Windows-1252: read as Latin-1 (ISO-8859-1)"
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, str | None]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    text, note = decode_text(path, data)
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc})") from exc
     table = table.fillna("").apply(lambda s: s.str.strip())
-    return table.assign(_row=range(2, len(table) + 2))
+    return table.assign(_row=range(2, len(table) + 2)), note
 
 
 def _cell_text(value: Any) -> str:
@@ -264,9 +307,30 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def check_xlsx(path: Path, limits: Limits) -> None:
+    """Refuse (:class:`InputError`) an XLSX whose parts, as its zip headers declare them, expand over the limits:
+    checked before anything is expanded."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputError(f"{path}: cannot be read as an XLSX workbook (not a readable zip: {exc})") from None
+    total = sum(i.file_size for i in infos)
+    if total > limits.xlsx_bytes:
+        raise InputError(f"{path}: the workbook expands to {size_text(total)}, over the limit of "
+                         f"{size_text(limits.xlsx_bytes)} for a manifest or register (set {ENV['xlsx_bytes']} to "
+                         "change it, or save it as CSV); refused, not read")
+    for info in infos:
+        problem = expansion_problem(info.file_size, info.compress_size, limits, what=f"part {info.filename}",
+                                    size_limit=limits.xlsx_bytes, size_env=ENV["xlsx_bytes"])
+        if problem is not None:
+            raise InputError(f"{path}: {problem}")
+
+
+def _read_xlsx(path: Path, limits: Limits) -> pd.DataFrame:
     from openpyxl import load_workbook
 
+    check_xlsx(path, limits)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -274,6 +338,8 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         rows = [(n, [_cell_text(v) for v in values])
                 for n, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)]
+    except Exception as exc:  # damaged sheet XML, bad cell values, ...
+        raise InputError(f"{path}: the first sheet cannot be read ({type(exc).__name__}: {exc})") from exc
     finally:
         book.close()
     rows = [(n, cells) for n, cells in rows if any(cells)]
@@ -457,19 +523,25 @@ def _meta_text(meta: Any, attribute: str) -> str | None:
 
 
 def file_facts(path: Path) -> dict[str, Any]:
-    """``sha256``, ``file_size`` and, for a PDF, :func:`pdf_facts` of one file."""
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        fh.seek(0)
-        head = fh.read(5)
-    facts: dict[str, Any] = {"sha256": digest, "file_size": path.stat().st_size, "file_status": "present"}
+    """``sha256``, ``file_size`` and, for a PDF, :func:`pdf_facts` of one file; a file that cannot be opened
+    (permissions, a folder, ...) is ``unreadable`` with the reason in ``error``."""
+    try:
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            size = fh.tell()
+            fh.seek(0)
+            head = fh.read(5)
+    except OSError as exc:
+        return {"file_status": "unreadable", "error": f"cannot be read ({exc.strerror or exc})",
+                "code": "UNREADABLE_FILE"}
+    facts: dict[str, Any] = {"sha256": digest, "file_size": size, "file_status": "present"}
     if path.suffix.lower() == ".pdf" or head == b"%PDF-":
         facts |= pdf_facts(path)
     return facts
 
 
 _FACT_COLUMNS = ("sha256", "file_size", "file_status", "pdf_created", "pdf_modified", "pdf_producer", "pdf_author",
-                 "pdf_pages", "error")
+                 "pdf_pages", "error", "code")
 
 
 def _facts_frame(paths: pd.Series) -> pd.DataFrame:
@@ -486,10 +558,28 @@ _NAME_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def scan_documents(folder: Path) -> pd.DataFrame:
     """Every file under ``folder`` (hidden and OS clutter files skipped): ``path`` (resolved), ``relative``
-    (posix, from the folder) and the parts its layout gives (ukprn, learn_ref_number, evidence_type, date text)."""
+    (posix, from the folder) and the parts its layout gives (ukprn, learn_ref_number, evidence_type, date text).
+    Symbolic links out of the folder, broken or looping are not followed (see :func:`_scan`)."""
+    return _scan(folder)[0]
+
+
+def _skipped_problems(skipped: list[Skipped], folder: Path) -> pd.DataFrame:
+    """DOC_SYMLINK problems: the links of the document folder that were not followed."""
+    shown = [s for s in skipped if not (s.path.name.startswith(".") or s.path.name.lower() in IGNORED_FILES)]
+    if not shown:
+        return empty_problems()
+    rel = [s.path.relative_to(folder).as_posix() for s in shown]
+    return typed_frame([{"file": str(s.path), "row": pd.NA, "check_id": "DOC_SYMLINK", "column": "file", "value": r,
+                         "reason": f"{r} {s.reason}", "outcome": "dropped", "document": str(s.path)}
+                        for s, r in zip(shown, rel, strict=True)], PROBLEM_FIELDS)
+
+
+def _scan(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`scan_documents` and the problems of the links not followed."""
+    files, skipped = walk(folder)
     rows = []
-    for p in sorted(folder.rglob("*")):
-        if not p.is_file() or p.name.startswith(".") or p.name.lower() in IGNORED_FILES:
+    for p in files:
+        if p.name.startswith(".") or p.name.lower() in IGNORED_FILES:
             continue
         rel = p.relative_to(folder).as_posix()
         parts = rel.split("/")
@@ -500,13 +590,24 @@ def scan_documents(folder: Path) -> pd.DataFrame:
         rows.append({"path": str(p.resolve()), "relative": rel, "_depth": len(parts), "ukprn": ukprn,
                      "learn_ref_number": lrn, "evidence_type": pieces[0], "document_date": date})
     columns = ["path", "relative", "_depth", "ukprn", "learn_ref_number", "evidence_type", "document_date"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns), _skipped_problems(skipped, folder)
 
 
 # -- reading -------------------------------------------------------------------------------------------------------
 
-def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str], frozenset[str]]:
+def encoding_problem(table: pd.DataFrame, path: Path, check_id: str) -> pd.DataFrame:
+    """A problem row (kept) saying which encoding was assumed for a CSV read without knowing it, if any."""
+    note = table.attrs.get("encoding_note")
+    if not note:
+        return empty_problems()
+    return typed_frame([{"file": str(path), "check_id": check_id, "column": "", "value": "",
+                         "reason": f"{note}; check that names and amounts read as intended (save as UTF-8 to be "
+                                   "sure)", "outcome": "kept"}], PROBLEM_FIELDS)
+
+
+def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str], frozenset[str], pd.DataFrame]:
     table = read_table(path)
+    encoding = encoding_problem(table, path, "MAN_ENCODING")
     found, extra = match_columns(table, MANIFEST_COLUMNS, MANIFEST_ALIASES)
     absent = [c for c in REQUIRED_COLUMNS if c not in found]
     if "learn_ref_number" not in found and "uln" not in found:
@@ -520,7 +621,7 @@ def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str], frozenset[str]]
     kept = {(f"extra_{c}" if c in taken else c): table[c] for c in extra}
     rows = rows.assign(**kept, _row=table["_row"], _file=str(path), _origin="manifest", _source=str(path),
                        _document=table[found["file"]] if "file" in found else "")
-    return rows.astype({c: "string" for c in rows.columns if c != "_row"}), list(kept), frozenset(found)
+    return rows.astype({c: "string" for c in rows.columns if c != "_row"}), list(kept), frozenset(found), encoding
 
 
 def _folder_rows(scan: pd.DataFrame, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -537,24 +638,44 @@ def _folder_rows(scan: pd.DataFrame, folder: Path) -> tuple[pd.DataFrame, pd.Dat
     return rows[~bad], problem
 
 
-def _resolve_listed(rows: pd.DataFrame, scan: pd.DataFrame | None, folder: Path | None) -> pd.Series:
-    """For each manifest row naming a file: where it is (resolved path), or NA when it is nowhere.
+def _resolve_listed(rows: pd.DataFrame, scan: pd.DataFrame | None,
+                    folder: Path | None) -> tuple[pd.Series, pd.Series]:
+    """For each manifest row naming a file: where it is (resolved path), or NA when it is nowhere; and why a
+    named file was refused (NA when it was not).
 
     Tried in order: relative to the manifest; relative to the document folder; the same
-    ``<ukprn>/<learn_ref_number>/<name>`` ending as a scanned file."""
+    ``<ukprn>/<learn_ref_number>/<name>`` ending as a scanned file. Only files inside the manifest's folder or
+    the document folder are taken: an absolute name or one with ``..`` is refused without looking, and so is a
+    symbolic link that leads out of the folder."""
     out = pd.Series(pd.NA, index=rows.index, dtype="string")
+    refused = pd.Series(pd.NA, index=rows.index, dtype="string")
     listed = rows["file"].fillna("") != ""
     by_tail = {} if scan is None else {"/".join(r.split("/")[-3:]).lower(): p
                                          for r, p in zip(scan["relative"], scan["path"], strict=True)}
     for i, file, base in zip(rows.index[listed], rows.loc[listed, "file"], rows.loc[listed, "_source"], strict=True):
+        unsafe = unsafe_name(file)
+        if unsafe is not None:
+            refused[i] = (f"listed file {file} {unsafe}; files are looked for only inside the manifest's folder "
+                          "and the document folder: not opened, counted as not present")
+            continue
         name = file.replace("\\", "/")
-        candidates = [Path(base).parent / name] + ([folder / name] if folder is not None else [])
-        hit = next((c for c in candidates if c.is_file()), None)
+        roots = [Path(base).parent] + ([folder] if folder is not None else [])
+        hit = None
+        for root in roots:
+            candidate = root / name
+            if not candidate.is_file():
+                continue
+            target = candidate.resolve()
+            if target.is_relative_to(root.resolve()):
+                hit = target
+                break
+            refused[i] = (f"listed file {file} is a symbolic link out of the folder {root} (to {target}): not "
+                          "opened, counted as not present")
         if hit is not None:
-            out[i] = str(hit.resolve())
-        else:
+            out[i], refused[i] = str(hit), pd.NA
+        elif pd.isna(refused[i]):
             out[i] = by_tail.get("/".join(name.split("/")[-3:]).lower(), pd.NA)
-    return out
+    return out, refused
 
 
 def _unknown_type(text: str) -> str:
@@ -599,19 +720,24 @@ def _attach_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     prefix = rows["_prefix"]
     facts = _facts_frame(rows["_path"])
     named = rows["file"].fillna("") != ""
+    why_refused = (rows["_refused"] if "_refused" in rows else pd.Series(pd.NA, index=rows.index)).astype("string")
+    refused = named & why_refused.notna()
     missing = named & rows["_path"].isna()
     status = facts["file_status"].astype("string").where(~missing, "missing").where(named | rows["_path"].notna())
+    code = facts["code"].astype("string").fillna(status.map({"unreadable": "UNREADABLE_PDF",
+                                                             "encrypted": "ENCRYPTED_PDF"}).astype("string"))
     listed_hash = rows["sha256"].fillna("").str.strip().str.lower()
     computed = facts["sha256"].astype("string")
     differs = computed.notna() & (listed_hash != "") & (listed_hash != computed.fillna(""))
     shown = rows["file"].fillna("")
     error = facts["error"].astype("string").fillna("")
     problems = _concat([
-        _problems(rows, missing & (prefix == "MAN"), "MAN_MISSING_FILE", "file", shown,
+        _problems(rows, missing & ~refused & (prefix == "MAN"), "MAN_MISSING_FILE", "file", shown,
                   "listed file " + shown + " does not exist", "kept"),
-        *[_problems(rows, (status == kind).fillna(False).astype(bool) & (prefix == p), f"{p}_{code}", "file", shown,
+        _problems(rows, refused & (prefix == "MAN"), "MAN_OUTSIDE_PATH", "file", shown, why_refused, "kept"),
+        *[_problems(rows, (code == kind).fillna(False).astype(bool) & (prefix == p), f"{p}_{kind}", "file", shown,
                     "file " + shown + ": " + error, "kept")
-          for kind, code in (("unreadable", "UNREADABLE_PDF"), ("encrypted", "ENCRYPTED_PDF")) for p in ("MAN", "DOC")],
+          for kind in ("UNREADABLE_PDF", "ENCRYPTED_PDF", "UNREADABLE_FILE") for p in ("MAN", "DOC")],
         _problems(rows, differs, "MAN_HASH_MISMATCH", "sha256", listed_hash,
                   "listed sha256 " + listed_hash.str.slice(0, 12) + "... is not the hash of file " + shown + " ("
                   + computed.fillna("").str.slice(0, 12) + "...); the file's hash is used", "kept"),
@@ -619,7 +745,7 @@ def _attach_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     out = rows.assign(
         path=rows["_path"], file_status=status,
         sha256=computed.where(computed.notna(), listed_hash.where(listed_hash != "")),
-        **{c: facts[c] for c in _FACT_COLUMNS[1:] if c not in ("file_status", "error")},
+        **{c: facts[c] for c in _FACT_COLUMNS[1:] if c not in ("file_status", "error", "code")},
     )
     return out, problems
 
@@ -638,16 +764,18 @@ def read_evidence(manifest: str | Path | None = None, documents: str | Path | No
     folder = None if documents is None else Path(documents)
     if folder is not None and not folder.is_dir():
         raise InputError(f"{folder}: not a folder of documents")
-    scan = scan_documents(folder) if folder is not None else None
-    parts, extras, problems = [], [], []
+    scan, skipped = _scan(folder) if folder is not None else (None, empty_problems())
+    parts, extras, problems = [], [], [skipped]
     listed: set[str] = set()
     columns: frozenset[str] | None = None
     if manifest is not None:
         path = Path(manifest)
         if not path.is_file():
             raise InputError(f"{path}: no such manifest file")
-        rows, extras, columns = _manifest_rows(path)
-        rows = rows.assign(_path=_resolve_listed(rows, scan, folder))
+        rows, extras, columns, encoding = _manifest_rows(path)
+        problems.append(encoding)
+        where, refused = _resolve_listed(rows, scan, folder)
+        rows = rows.assign(_path=where, _refused=refused)
         listed = set(rows["_path"].dropna())
         parts.append(_load(rows, "MAN", learners, problems))
     if scan is not None and folder is not None:
