@@ -220,6 +220,8 @@ def _print_load(data: ILRData, summary: dict, case: object, show_problems: int) 
         value = getattr(case, label)
         if value:
             click.echo(f"  {label}: {value}")
+    for skipped in getattr(case, "skipped", []):
+        click.echo(f"  not used: {skipped.path} {skipped.reason}")
     click.echo("")
     overview = returns_overview(data)
     overview["file_preparation_date"] = overview["file_preparation_date"].dt.strftime("%Y-%m-%d")
@@ -292,6 +294,12 @@ def _format_ok(out: Path | None, fmt: str | None) -> bool:
 def _case_notes(result: CheckResult, evidence_line: str | None = None) -> list[str]:
     """The returns read with problems, warnings about the returns used, and how evidence findings count."""
     lines = problem_lines(result.loaded or result.data, result.data)
+    skipped = result.case.skipped
+    if skipped:
+        lines.append(f"{len(skipped)} path{'s' if len(skipped) != 1 else ''} in the case folder not used:")
+        lines += [f"  {s.path} {s.reason}" for s in skipped[:10]]
+        if len(skipped) > 10:
+            lines.append(f"  ... and {len(skipped) - 10} more")
     if evidence_line and result.evidence is not None:
         lines.append(evidence_line)
     return lines

@@ -306,3 +306,20 @@ def test_summary_lists_every_provider_and_names_the_catalogue():
     for ukprn in ("10090001", "10090002", "10090003", "10090009"):
         assert ukprn in summary
     assert "auditkit rules --rule ID" in result.output and "auditkit rules --rule W5_DOB_02" in result.output
+
+
+def test_paths_the_walk_did_not_follow_are_named(tmp_path):
+    case = tmp_path / "case"
+    shutil.copytree(ONE_FOLDER, case)
+    (case / "employers.csv").symlink_to(tmp_path / "nowhere.csv")
+    result = run("check", case)
+    assert result.exit_code == 0, result.output
+    assert "not used:" in re.sub(r"\s+", " ", result.output) and "employers.csv" in result.output
+    outside = tmp_path / "outside.xml"
+    outside.write_text("<secret/>")
+    link = case / "ILR-10090003-2425-20250501-000000-01.xml"
+    link.symlink_to(outside)
+    refused = run("check", case)
+    assert refused.exit_code == 2 and link.name in refused.output and "not followed" in refused.output
+    loaded = run("load", case, "--skip-bad-files")
+    assert loaded.exit_code == 0 and link.name in loaded.output and "employers.csv" in loaded.output
