@@ -539,7 +539,8 @@ def unknown_postcode(ctx: RuleContext) -> pd.DataFrame:
     seqs = bad.groupby(LEARNER_KEYS, dropna=False, sort=False)["aim_seq_number"].agg(
         lambda s: ", ".join(str(x) for x in s))
     rows = bad.drop_duplicates(LEARNER_KEYS)
-    aims_text = pd.Series(seqs.reindex(pd.MultiIndex.from_frame(rows[LEARNER_KEYS])).to_numpy(), index=rows.index)
+    aims_text = pd.Series(seqs.reindex(pd.MultiIndex.from_frame(rows[LEARNER_KEYS])).to_numpy(),
+                          index=rows.index).astype("string")  # pandas 2.2 casts one-aim texts back to numbers
     second = ctx.findings(rows, field="LSDPostcode", value=rows["lsd_postcode"], learner_level=True,
                           message="LSDPostcode is the unknown postcode ZZ99 9ZZ (AimSeqNumber " + aims_text
                           + "); the learner's postcode at the start is needed to show West Midlands residency "
