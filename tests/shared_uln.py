@@ -25,16 +25,26 @@ def shared_uln_case(folder: Path, n: int) -> Path:
 
     learners: list[dict[str, Any]] = []
     docs: list[dict[str, Any]] = []
+    destinations: list[dict[str, Any]] = []
     for i in range(n):
         lrn = f"L{i}"
         cofunded = i % 2 == 0
         spec = learner(lrn, i, m2=True, m3=True, cofunded="Contribution 30" if cofunded else None,
                        employer_id=900000002 if cofunded else None)
         spec["learner"]["ULN"] = SHARED_ULN
+        # and an M2 aim naming no bootcamp of the learner (the "expected" list looks the ULN's bootcamps up)
+        spec["deliveries"] = [{"LearnAimRef": "Z0010211", "AimType": 4, "AimSeqNumber": 9, "FundModel": 35,
+                               "LearnStartDate": dt.date(2024, 8, 1), "LearnPlanEndDate": dt.date(2024, 8, 1),
+                               "LearnActEndDate": dt.date(2024, 8, 1), "CompStatus": 2, "Outcome": 1,
+                               "DelLocPostCode": "B1 1AA", "ProviderSpecDeliveryMonitoring": [
+                                   {"ProvSpecDelMonOccur": "A", "ProvSpecDelMon": "Z0009999"}]}]
         learners.append(spec)
+        destinations.append({"LearnRefNumber": lrn, "ULN": SHARED_ULN, "DPOutcome": [
+            {"OutType": "EMP", "OutCode": 1, "OutStartDate": dt.date(2024, 9, 2), "OutCollDate": dt.date(2024, 9, 9)}]})
         docs += documents(lrn, m2=True, m3=True, ltype="co-funded" if cofunded else "independent",
                           employer="Big Co plc")
-    case = {**learners[0], "other_learners": learners[1:], "prepared": dt.date(2024, 10, 7)}
+    case = {**learners[0], "other_learners": learners[1:], "prepared": dt.date(2024, 10, 7),
+            "destinations": destinations}
     write_case(case, folder)
     write_manifest(folder / "evidence" / "manifest.csv", docs)
     write_manifest_register(folder / "employers.csv", REGISTER)

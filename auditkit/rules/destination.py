@@ -44,10 +44,12 @@ def _outcomes(ctx: RuleContext) -> pd.DataFrame:
 
 def _matched(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Rows of ``right`` for each row of ``left`` (column ``_i``), matched on ``keys`` + LearnRefNumber, or on
-    ``keys`` + a usable ULN."""
-    by_lrn = left[["_i", *keys, "learn_ref_number"]].merge(right.drop(columns="uln"), on=[*keys, "learn_ref_number"])
+    ``keys`` + a usable ULN. Each side's right rows are distinct (learners sharing a ULN would otherwise repeat
+    the same outcome once per learner of that ULN)."""
+    by_lrn = left[["_i", *keys, "learn_ref_number"]].merge(right.drop(columns="uln").drop_duplicates(),
+                                                           on=[*keys, "learn_ref_number"])
     by_uln = left[usable_uln(left["uln"])][["_i", *keys, "uln"]].merge(
-        right[usable_uln(right["uln"])].drop(columns="learn_ref_number"), on=[*keys, "uln"])
+        right[usable_uln(right["uln"])].drop(columns="learn_ref_number").drop_duplicates(), on=[*keys, "uln"])
     return pd.concat([by_lrn, by_uln], ignore_index=True)
 
 

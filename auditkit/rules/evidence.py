@@ -544,16 +544,32 @@ def _co_funders(ctx: RuleContext) -> pd.DataFrame:
     return pd.concat([ilr, docs[["employer_key", *LEARNER_KEY, "how"]]], ignore_index=True)
 
 
+#: How many co-funded places EV_EMP_02 names in a message.
+NAMED_PLACES = 5
+
+
+def _funded_by(docs: pd.DataFrame, funders: pd.DataFrame) -> pd.Series:
+    """For each document (``doc``) whose employer co-funds the place of another learner than the document's, the
+    first :data:`NAMED_PLACES` of those places (``ukprn/learn_ref_number``, sorted) as text. Each employer keeps
+    only its first places (one more than named, in case one is the document's own learner), so an employer
+    co-funding thousands of places named on thousands of job offers costs memory in proportion to them."""
+    who = (funders["ukprn"].astype("string").fillna("(none)") + "/"
+           + funders["learn_ref_number"].astype("string").fillna("(none)"))
+    places = funders[["employer_key", *LEARNER_KEY]].assign(_who=who).drop_duplicates(["employer_key", "_who"])
+    places = places.sort_values(["employer_key", "_who"], kind="stable")
+    places = places[places.groupby("employer_key").cumcount() <= NAMED_PLACES]
+    pairs = docs[["doc", *LEARNER_KEY, "employer_key"]].merge(places, on="employer_key", suffixes=("", "_f"))
+    own = ((pairs["ukprn"] == pairs["ukprn_f"]) & (pairs["learn_ref_number"] == pairs["learn_ref_number_f"]))
+    pairs = pairs[~own.fillna(False).astype(bool)]
+    return pairs.groupby("doc")["_who"].agg(lambda s: ", ".join(sorted(set(s))[:NAMED_PLACES]))
+
+
 def _hired_by_interested_party(ctx: RuleContext) -> pd.DataFrame:
     docs = evidence_documents(ctx)
     docs = _with_bootcamp(docs[docs["stage"] == "M3"], ctx, "learner_type", "provider")
     docs = docs[(docs["learner_type"] == INDEPENDENT) & docs["employer_key"].notna()]
     own = (docs["employer_key"] == employer_key(docs["provider"].astype("string"))).fillna(False).astype(bool)
-    funders = _co_funders(ctx)
-    pairs = docs[["doc", *LEARNER_KEY, "employer_key"]].merge(funders, on="employer_key", suffixes=("", "_f"))
-    pairs = pairs[(pairs["ukprn"] != pairs["ukprn_f"]) | (pairs["learn_ref_number"] != pairs["learn_ref_number_f"])]
-    funded = pairs.assign(_who=pairs["ukprn_f"].astype("string") + "/" + pairs["learn_ref_number_f"])
-    funded = funded.groupby("doc")["_who"].agg(lambda s: ", ".join(sorted(set(s))[:5]))
+    funded = _funded_by(docs, _co_funders(ctx))
     rows = docs[own | docs["doc"].isin(funded.index)]
     why = pd.Series("", index=rows.index, dtype="string")
     why = why.where(~own[rows.index], "the provider itself")

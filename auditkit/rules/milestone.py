@@ -178,8 +178,10 @@ def _unlinked_findings(ctx: RuleContext, links: pd.DataFrame, label: str) -> pd.
     # the learner's bootcamp aims (same learner or same usable ULN) anywhere, to say what was expected
     boot = ctx.all_bootcamps
     mine = rows[["ukprn", "learn_ref_number", "uln"]].reset_index(names="_i")
-    by_lrn = mine.merge(boot[["ukprn", "learn_ref_number", "learn_aim_ref"]], on=["ukprn", "learn_ref_number"])
-    by_uln = mine[usable_uln(mine["uln"])].merge(boot[["uln", "learn_aim_ref"]], on="uln")
+    # each learner's distinct references only (learners sharing a ULN would otherwise pair every aim)
+    by_lrn = mine.merge(boot[["ukprn", "learn_ref_number", "learn_aim_ref"]].drop_duplicates(),
+                        on=["ukprn", "learn_ref_number"])
+    by_uln = mine[usable_uln(mine["uln"])].merge(boot[["uln", "learn_aim_ref"]].drop_duplicates(), on="uln")
     refs = pd.concat([by_lrn[["_i", "learn_aim_ref"]], by_uln[["_i", "learn_aim_ref"]]])
     refs = refs.drop_duplicates().sort_values(["_i", "learn_aim_ref"]).groupby("_i")["learn_aim_ref"].agg(list)
     messages, values = [], []
