@@ -87,7 +87,8 @@ def evidence_of(ctx: RuleContext) -> EvidenceData | None:
 
 
 def _day(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values).dt.normalize()
+    """Dates to the day, held to the second (as the rule context holds ILR dates) so that any two subtract."""
+    return pd.to_datetime(values).dt.normalize().astype("datetime64[s]")
 
 
 def _in_scope(ctx: RuleContext) -> pd.DataFrame:
@@ -198,7 +199,9 @@ def _documents(ctx: RuleContext) -> pd.DataFrame:
         return pd.DataFrame(columns=["doc", *LEARNER_KEY, "bc", "evidence_type", "stage", "document_date"])
     docs = evidence.evidence.reset_index(drop=True).reset_index(names="doc")
     docs = docs.merge(_in_scope(ctx)[LEARNER_KEY], on=LEARNER_KEY)
+    created = docs["pdf_created"] if "pdf_created" in docs else pd.Series(pd.NaT, index=docs.index)
     docs = docs.assign(document_date=_day(docs["document_date"]),
+                       pdf_created=pd.to_datetime(created).astype("datetime64[s]"),
                        employer_key=employer_key(docs["employer"]),
                        where=_doc_source(docs))
     return docs.assign(bc=_attribute(docs, "document_date", evidence_bootcamps(ctx)))
