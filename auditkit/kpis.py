@@ -334,9 +334,11 @@ def _dp_outcomes(ctx: Any, aims: pd.DataFrame) -> pd.DataFrame:
     dp = ctx.data.dp_outcomes
     dp = dp.assign(out_type=dp["out_type"].astype("string").str.strip().str.upper())
     left = aims[["ukprn", "learn_ref_number", "uln"]].reset_index(names="_i")
-    by_lrn = left.drop(columns="uln").merge(dp.drop(columns="uln"), on=["ukprn", "learn_ref_number"])
+    facts = ["out_type", "out_code", "out_start_date", "out_coll_date"]  # distinct ones (bounded for shared ULNs)
+    by_lrn = left.drop(columns="uln").merge(dp[["ukprn", "learn_ref_number", *facts]].drop_duplicates(),
+                                            on=["ukprn", "learn_ref_number"])
     by_uln = left[usable_uln(left["uln"])].drop(columns="learn_ref_number").merge(
-        dp[usable_uln(dp["uln"])].drop(columns="learn_ref_number"), on=["ukprn", "uln"])
+        dp[usable_uln(dp["uln"])][["ukprn", "uln", *facts]].drop_duplicates(), on=["ukprn", "uln"])
     out = pd.concat([by_lrn[cols], by_uln[cols]], ignore_index=True)
     return out.drop_duplicates()
 

@@ -77,6 +77,7 @@ from auditkit.learner_types import LEARNER_TYPES, learner_types
 from auditkit.readers.periods import ilr_year_of, year_start
 from auditkit.rules.context import AIM_KEYS, RuleContext
 from auditkit.rules.milestone import link_milestones, m2_found, norm_ref, usable_uln
+from auditkit.rules.nearest import best_per_key, nearest_dates, take_pairs
 
 MILESTONES: tuple[str, ...] = ("M1", "M2", "M3")
 #: Share of the price paid at each milestone, in whole percent.
@@ -433,7 +434,7 @@ def _claims(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
                                _person=_person(linked, "bc_uln", "bc_learn_ref_number"))
         # the rows of the bootcamp the aim names (the same bootcamp in another return counts): the one in the
         # claim's own return first, then the very aim linked, then the latest return not after the claim's
-        cand = linked.merge(brows, on=["b_ukprn", "_ref", "_start", "_person"], how="inner")
+        cand = _linked_candidates(linked, brows)
         exact = ((cand["b_return_id"] == cand["bc_return_id"]) & (cand["b_aim_seq_number"] == cand["bc_aim_seq_number"])
                  & (cand["b_learn_ref_number"] == cand["bc_learn_ref_number"])).fillna(False).to_numpy(dtype=bool)
         same = (cand["b_return_id"] == cand["return_id"]).fillna(False).to_numpy(dtype=bool)
@@ -444,12 +445,10 @@ def _claims(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
         parts.append(cand.drop_duplicates("_i").assign(_linked=True))
     unlinked = links[~links["linked"].astype(bool)]
     if len(unlinked):
-        by_lrn = unlinked.merge(brows, left_on=["ukprn", "learn_ref_number"],
-                                right_on=["b_ukprn", "b_learn_ref_number"]).assign(_tier=0)
-        ok = unlinked[usable_uln(unlinked["uln"])]
-        by_uln = ok.merge(brows[usable_uln(brows["b_uln"])], left_on=["ukprn", "uln"],
-                          right_on=["b_ukprn", "b_uln"]).assign(_tier=1)
-        cand = pd.concat([by_lrn, by_uln], ignore_index=True)
+        ok = unlinked[usable_uln(unlinked["uln"]).to_numpy()]
+        by_uln = _unlinked_candidates(ok, brows[usable_uln(brows["b_uln"]).to_numpy()], "uln")
+        cand = pd.concat([_unlinked_candidates(unlinked, brows, "learn_ref_number").assign(_tier=0),
+                          by_uln.assign(_tier=1)], ignore_index=True)
         if len(cand):
             cand = cand.assign(
                 _other=(cand["b_return_id"] != cand["return_id"]).fillna(True).astype(int),
@@ -464,6 +463,43 @@ def _claims(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=_CLAIM_COLUMNS)
     return pd.concat([p[_CLAIM_COLUMNS] for p in parts], ignore_index=True)
+
+
+_BOOTCAMP_KEY = ["b_ukprn", "_ref", "_start", "_person"]
+
+
+def _linked_candidates(linked: pd.DataFrame, brows: pd.DataFrame) -> pd.DataFrame:
+    """``linked`` merged with the bootcamp rows of the same bootcamp (:data:`_BOOTCAMP_KEY`), keeping for each
+    claim only the rows :func:`_claims` can rank first: the best of the claim's own return, the very aim linked,
+    the latest return not after the claim's and the latest of all. Many learners sharing a ULN (one ``_person``)
+    cost memory in proportion to them, not to their square."""
+    linked, brows = linked.reset_index(drop=True), brows.reset_index(drop=True)
+    order, ascending = ["b_file_preparation_date", "_row"], [False, True]
+    same = brows.assign(return_id=brows["b_return_id"])
+    exact = brows.assign(bc_return_id=brows["b_return_id"], bc_aim_seq_number=brows["b_aim_seq_number"],
+                         bc_learn_ref_number=brows["b_learn_ref_number"])
+    pairs = pd.concat([
+        best_per_key(linked, same, [*_BOOTCAMP_KEY, "return_id"], order, ascending),
+        best_per_key(linked, exact, [*_BOOTCAMP_KEY, "bc_return_id", "bc_aim_seq_number", "bc_learn_ref_number"],
+                     order, ascending),
+        nearest_dates(linked, brows, _BOOTCAMP_KEY, "_prep", "b_file_preparation_date", ["_row"], [True]),
+        best_per_key(linked, brows, _BOOTCAMP_KEY, order, ascending),
+    ], ignore_index=True).drop_duplicates()
+    return take_pairs(linked, brows, pairs, on=_BOOTCAMP_KEY).drop(columns=["_l", "_r"])
+
+
+def _unlinked_candidates(unlinked: pd.DataFrame, brows: pd.DataFrame, person: str) -> pd.DataFrame:
+    """``unlinked`` merged with the bootcamp rows of the same provider and ``person`` (``learn_ref_number`` or
+    ``uln``), keeping for each claim only the rows :func:`_claims` can rank first: the nearest start (before,
+    after, none) in the claim's own return and in any return."""
+    unlinked, brows = unlinked.reset_index(drop=True), brows.reset_index(drop=True)
+    right = brows.assign(ukprn=brows["b_ukprn"], return_id=brows["b_return_id"], **{person: brows[f"b_{person}"]})
+    order, ascending = ["b_file_preparation_date", "_row"], [False, True]
+    pairs = pd.concat([
+        nearest_dates(unlinked, right, ["ukprn", person, "return_id"], "_date", "_start", order, ascending),
+        nearest_dates(unlinked, right, ["ukprn", person], "_date", "_start", order, ascending),
+    ], ignore_index=True).drop_duplicates()
+    return take_pairs(unlinked, brows, pairs).drop(columns=["_l", "_r"])
 
 
 # -- the frame -------------------------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ class RuleContext:
     def __init__(self, data: ILRData, contracts: Any = None, *, all_returns: bool = False,
                  wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, postcode_directory: pd.Series | None = None,
                  contracts_given: bool | None = None, evidence: Any = None) -> None:
-        self.all = data
-        self.data = data if all_returns else data.latest()
+        self.all = in_seconds(data)
+        self.data = self.all if all_returns else self.all.latest()
         self.contracts = contracts
         self.contracts_given = contracts is not None if contracts_given is None else contracts_given
         self.wave_window = (pd.Timestamp(wave_window[0]), pd.Timestamp(wave_window[1]))
@@ -244,6 +244,17 @@ class RuleContext:
             "line": rows.get("line", pd.NA),
         })
         return out.reset_index(drop=True)
+
+
+def in_seconds(data: ILRData) -> ILRData:
+    """The same data with every date column held to the second (``datetime64[s]``) instead of the nanosecond, so
+    that rules can subtract any two dates the reader gives (nanosecond differences overflow beyond 292 years) and
+    add months near the ends of the range. Other columns are shared, not copied."""
+    frames = {}
+    for name, df in data.frames.items():
+        dates = [c for c in df.columns if pd.api.types.is_datetime64_dtype(df[c]) and df[c].dtype != "datetime64[s]"]
+        frames[name] = df.astype(dict.fromkeys(dates, "datetime64[s]")) if dates else df
+    return data if all(frames[n] is df for n, df in data.frames.items()) else type(data)(frames=frames)
 
 
 def group_lists(keys: pd.Series, values: pd.Series, index: pd.Index) -> pd.Series:

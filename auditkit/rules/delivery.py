@@ -614,6 +614,12 @@ def ffi_missing(ctx: RuleContext) -> pd.DataFrame:
     return ctx.findings(rows, field="FFI", value=ffi["codes"], message=message)
 
 
+def _joined_texts(texts: list) -> Any:
+    """PSM texts as one value (``A; B``), empty fields left out; NA when none has a text."""
+    present = [str(t) for t in texts if not pd.isna(t)]
+    return "; ".join(present) if present else pd.NA
+
+
 @rule("W5_FFI_02", "no-pay", reads=["LearningDeliveryFAM", "ProviderSpecDeliveryMonitoring"], family="delivery")
 def cofunded_without_contribution(ctx: RuleContext) -> pd.DataFrame:
     """FFI is 2 (co-funded) but no PSM field reads exactly `Contribution 10` or `Contribution 30`.
@@ -646,10 +652,10 @@ def cofunded_without_contribution(ctx: RuleContext) -> pd.DataFrame:
         grouped = found.groupby(AIM_KEYS)["text"].agg(list).reindex(pd.MultiIndex.from_frame(rows[AIM_KEYS]))
         texts = pd.Series([t if isinstance(t, list) else [] for t in grouped], index=rows.index, dtype=object)
     return ctx.findings(
-        rows, field="PSM", value=texts.map(lambda t: "; ".join(t) if t else pd.NA),
+        rows, field="PSM", value=texts.map(_joined_texts),
         message=lambda r: [f"FFI 2 (co-funded) on bootcamp {_text(ref)} but no PSM field reads exactly "
                            f"'Contribution 10' or 'Contribution 30' (PSM: "
-                           + ("; ".join(repr(x) for x in t) if t else "none") + ")"
+                           + ("; ".join("(empty)" if pd.isna(x) else repr(x) for x in t) if t else "none") + ")"
                            for ref, t in zip(r["learn_aim_ref"], texts, strict=True)])
 
 

@@ -44,11 +44,18 @@ def _outcomes(ctx: RuleContext) -> pd.DataFrame:
 
 def _matched(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Rows of ``right`` for each row of ``left`` (column ``_i``), matched on ``keys`` + LearnRefNumber, or on
-    ``keys`` + a usable ULN."""
-    by_lrn = left[["_i", *keys, "learn_ref_number"]].merge(right.drop(columns="uln"), on=[*keys, "learn_ref_number"])
+    ``keys`` + a usable ULN. Each side's right rows are distinct (learners sharing a ULN would otherwise repeat
+    the same outcome once per learner of that ULN)."""
+    by_lrn = left[["_i", *keys, "learn_ref_number"]].merge(right.drop(columns="uln").drop_duplicates(),
+                                                           on=[*keys, "learn_ref_number"])
     by_uln = left[usable_uln(left["uln"])][["_i", *keys, "uln"]].merge(
-        right[usable_uln(right["uln"])].drop(columns="learn_ref_number"), on=[*keys, "uln"])
+        right[usable_uln(right["uln"])].drop(columns="learn_ref_number").drop_duplicates(), on=[*keys, "uln"])
     return pd.concat([by_lrn, by_uln], ignore_index=True)
+
+
+def _or_none(value: object) -> str:
+    """A DPOutcome's OutType or OutCode for a message: ``(none)`` when missing or unreadable."""
+    return "(none)" if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
 
 
 def _psm_codes(ctx: RuleContext, aims: pd.DataFrame) -> pd.DataFrame:
@@ -176,9 +183,11 @@ def dp_code_invalid(ctx: RuleContext) -> pd.DataFrame:
     outs = _matched(learners, _outcomes(ctx), ["return_id", "ukprn"]).drop_duplicates(
         ["_i", "out_type", "out_code"])
     agree = found.merge(outs, on="_i", how="inner")
-    agree = agree[(agree["out_type"] == agree["_type"]) & (agree["out_code"] == agree["_code"])]
+    same = (agree["out_type"] == agree["_type"]) & (agree["out_code"] == agree["_code"])
+    agree = agree[same.fillna(False).astype(bool)]  # a missing (or unreadable) OutType or OutCode never agrees
     recorded = outs.sort_values(["_i", "out_type", "out_code"]).assign(
-        _txt=lambda d: d["out_type"].astype(str) + " " + d["out_code"].astype(str)).groupby("_i")["_txt"].agg(list)
+        _txt=lambda d: [f"{_or_none(t)} {_or_none(k)}" for t, k in zip(d["out_type"], d["out_code"], strict=True)]
+    ).groupby("_i")["_txt"].agg(list)
     bad = found[found["_i"].isin(recorded.index) & ~found.set_index(["_i", "code"]).index.isin(
         agree.set_index(["_i", "code"]).index)]
     bad_msg = [

@@ -87,7 +87,8 @@ def evidence_of(ctx: RuleContext) -> EvidenceData | None:
 
 
 def _day(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values).dt.normalize()
+    """Dates to the day, held to the second (as the rule context holds ILR dates) so that any two subtract."""
+    return pd.to_datetime(values).dt.normalize().astype("datetime64[s]")
 
 
 def _in_scope(ctx: RuleContext) -> pd.DataFrame:
@@ -204,7 +205,9 @@ def _documents(ctx: RuleContext) -> pd.DataFrame:
         return pd.DataFrame(columns=["doc", *LEARNER_KEY, "bc", "evidence_type", "stage", "document_date"])
     docs = evidence.evidence.reset_index(drop=True).reset_index(names="doc")
     docs = docs.merge(_in_scope(ctx)[LEARNER_KEY], on=LEARNER_KEY)
+    created = docs["pdf_created"] if "pdf_created" in docs else pd.Series(pd.NaT, index=docs.index)
     docs = docs.assign(document_date=_day(docs["document_date"]),
+                       pdf_created=pd.to_datetime(created).astype("datetime64[s]"),
                        employer_key=employer_key(docs["employer"]),
                        where=_doc_source(docs))
     return docs.assign(bc=_attribute(docs, "document_date", evidence_bootcamps(ctx)))
@@ -580,16 +583,32 @@ def _co_funders(ctx: RuleContext) -> pd.DataFrame:
     return pd.concat([ilr, docs[["employer_key", *LEARNER_KEY, "how"]]], ignore_index=True)
 
 
+#: How many co-funded places EV_EMP_02 names in a message.
+NAMED_PLACES = 5
+
+
+def _funded_by(docs: pd.DataFrame, funders: pd.DataFrame) -> pd.Series:
+    """For each document (``doc``) whose employer co-funds the place of another learner than the document's, the
+    first :data:`NAMED_PLACES` of those places (``ukprn/learn_ref_number``, sorted) as text. Each employer keeps
+    only its first places (one more than named, in case one is the document's own learner), so an employer
+    co-funding thousands of places named on thousands of job offers costs memory in proportion to them."""
+    who = (funders["ukprn"].astype("string").fillna("(none)") + "/"
+           + funders["learn_ref_number"].astype("string").fillna("(none)"))
+    places = funders[["employer_key", *LEARNER_KEY]].assign(_who=who).drop_duplicates(["employer_key", "_who"])
+    places = places.sort_values(["employer_key", "_who"], kind="stable")
+    places = places[places.groupby("employer_key").cumcount() <= NAMED_PLACES]
+    pairs = docs[["doc", *LEARNER_KEY, "employer_key"]].merge(places, on="employer_key", suffixes=("", "_f"))
+    own = ((pairs["ukprn"] == pairs["ukprn_f"]) & (pairs["learn_ref_number"] == pairs["learn_ref_number_f"]))
+    pairs = pairs[~own.fillna(False).astype(bool)]
+    return pairs.groupby("doc")["_who"].agg(lambda s: ", ".join(sorted(set(s))[:NAMED_PLACES]))
+
+
 def _hired_by_interested_party(ctx: RuleContext) -> pd.DataFrame:
     docs = evidence_documents(ctx)
     docs = _with_bootcamp(docs[docs["stage"] == "M3"], ctx, "learner_type", "provider")
     docs = docs[(docs["learner_type"] == INDEPENDENT) & docs["employer_key"].notna()]
     own = (docs["employer_key"] == employer_key(docs["provider"].astype("string"))).fillna(False).astype(bool)
-    funders = _co_funders(ctx)
-    pairs = docs[["doc", *LEARNER_KEY, "employer_key"]].merge(funders, on="employer_key", suffixes=("", "_f"))
-    pairs = pairs[(pairs["ukprn"] != pairs["ukprn_f"]) | (pairs["learn_ref_number"] != pairs["learn_ref_number_f"])]
-    funded = pairs.assign(_who=pairs["ukprn_f"].astype("string") + "/" + pairs["learn_ref_number_f"])
-    funded = funded.groupby("doc")["_who"].agg(lambda s: ", ".join(sorted(set(s))[:5]))
+    funded = _funded_by(docs, _co_funders(ctx))
     rows = docs[own | docs["doc"].isin(funded.index)]
     why = pd.Series("", index=rows.index, dtype="string")
     why = why.where(~own[rows.index], "the provider itself")

@@ -99,11 +99,14 @@ def bootcamp_starts(ctx: RuleContext) -> pd.DataFrame:
     rest = people[~_keys_in(people, own, LEARNER_KEYS)]
     elsewhere = ctx.all_bootcamps[["return_id", "ukprn", "learn_ref_number", "uln", *cols]].rename(
         columns={"return_id": "bootcamp_return_id"})
-    by_ref = rest.merge(elsewhere.drop(columns="uln"), on=["ukprn", "learn_ref_number"], how="inner")
+    # the first row of each distinct bootcamp only (learners sharing a ULN would otherwise pair every aim)
+    by_ref = rest.merge(elsewhere.drop(columns="uln").drop_duplicates(["ukprn", "learn_ref_number", *cols]),
+                        on=["ukprn", "learn_ref_number"], how="inner")
     rest = rest[~_keys_in(rest, by_ref, LEARNER_KEYS)]
     real = rest["uln"].notna() & (rest["uln"] != TEMPORARY_ULN)
     by_uln = rest[real.fillna(False).astype(bool)].merge(
-        elsewhere.drop(columns="learn_ref_number").dropna(subset=["uln"]), on=["ukprn", "uln"], how="inner")
+        elsewhere.drop(columns="learn_ref_number").dropna(subset=["uln"]).drop_duplicates(["ukprn", "uln", *cols]),
+        on=["ukprn", "uln"], how="inner")
     others = pd.concat([by_ref, by_uln], ignore_index=True)
     others = others.drop_duplicates([*LEARNER_KEYS, *cols]).reset_index(drop=True)
     others = others.assign(aim_seq_number=pd.Series(pd.NA, index=others.index, dtype="Int64"), own=False)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
 import pandas as pd
 
 from auditkit.aims import M2_AIM, M3_AIM
 from auditkit.rules.context import AIM_KEYS, RuleContext, fmt_date, group_lists
+from auditkit.rules.nearest import nearest_dates, take_pairs
 from auditkit.rules.registry import rule
 from auditkit.uln import TEMPORARY_ULN
 
@@ -84,27 +86,35 @@ def link_milestones(ctx: RuleContext) -> pd.DataFrame:
     cand_cols = [*BOOTCAMP_COLUMNS, "ref", "uln"]
     wanted = texts[["_row", "ref"]].dropna().drop_duplicates().merge(
         ms[["ukprn", "learn_ref_number", "uln", "learn_start_date"]].rename(columns={"learn_start_date": "_start"}),
-        left_on="_row", right_index=True)
+        left_on="_row", right_index=True).reset_index(drop=True)
     right = boot[cand_cols].rename(columns=bcols).assign(ukprn=boot["ukprn"], learn_ref_number=boot["learn_ref_number"])
-    # three joins, each on the learner's keys and the named reference (never on the reference alone)
-    by_learner = wanted.drop(columns="uln").merge(right.drop(columns="uln"), on=["ukprn", "learn_ref_number", "ref"])
-    wanted_uln = wanted[usable_uln(wanted["uln"])].drop(columns="learn_ref_number")
-    right_uln = right[usable_uln(right["uln"])].drop(columns="learn_ref_number")
-    by_uln_provider = wanted_uln.merge(right_uln, on=["ukprn", "uln", "ref"])
-    by_uln = wanted_uln.drop(columns="ukprn").merge(right_uln.drop(columns="ukprn"), on=["uln", "ref"])
-    cand = pd.concat([by_learner.assign(_tier=0), by_uln_provider.assign(_tier=1), by_uln.assign(_tier=2)],
-                     ignore_index=True)
+    right = right.assign(_bc_day=_day(right["bc_learn_start_date"]),
+                         _prep=right["bc_file_preparation_date"].fillna(pd.Timestamp.min)).reset_index(drop=True)
+    wanted = wanted.assign(_day=_day(wanted["_start"]), _wpos=np.arange(len(wanted)))
+    right = right.assign(_rpos=np.arange(len(right)))
+    # three joins, each on the learner's keys and the named reference (never on the reference alone); each keeps,
+    # for every milestone, only the bootcamps the ranking below can pick (the nearest start before and after, the
+    # best undated), so learners sharing one ULN cost memory in proportion to them, not to their square
+    tiers = ((["ukprn", "learn_ref_number", "ref"], False), (["ukprn", "uln", "ref"], True), (["uln", "ref"], True))
+    order, ascending = ["_prep", "bc_ukprn", "bc_learn_ref_number", "bc_aim_seq_number"], [False, True, True, True]
+    parts = []
+    for tier, (keys, by_uln) in enumerate(tiers):
+        left = wanted[usable_uln(wanted["uln"]).to_numpy()].reset_index(drop=True) if by_uln else wanted
+        rows = right[usable_uln(right["uln"]).to_numpy()].reset_index(drop=True) if by_uln else right
+        pairs = nearest_dates(left, rows, keys, "_day", "_bc_day", order, ascending)
+        got = take_pairs(left[["_row", *keys, "_start", "_wpos"]], rows[[*bcols.values(), "_prep", "_rpos"]], pairs)
+        parts.append(got.drop(columns=["_l", "_r"]).assign(_tier=tier))
+    cand = pd.concat(parts, ignore_index=True)  # ties below keep the order a plain merge gives (_wpos, _rpos)
 
     start = _day(cand["_start"])
     bc_start = _day(cand["bc_learn_start_date"])
     cand = cand.assign(
         _after=(~(bc_start <= start)).astype(int),  # NA dates sort with the later starts
         _gap=(start - bc_start).abs().dt.days.astype("Float64").fillna(float("inf")),
-        _prep=cand["bc_file_preparation_date"].fillna(pd.Timestamp.min),
     )
     cand = cand.sort_values(["_row", "_tier", "_after", "_gap", "_prep", "bc_ukprn", "bc_learn_ref_number",
-                             "bc_aim_seq_number"], ascending=[True, True, True, True, False, True, True, True],
-                            kind="stable")
+                             "bc_aim_seq_number", "_wpos", "_rpos"],
+                            ascending=[True, True, True, True, False, True, True, True, True, True], kind="stable")
     best = cand.drop_duplicates("_row", keep="first").set_index("_row")
     best = best.reindex(ms.index)
     for c in bcols.values():
@@ -168,19 +178,27 @@ def _unlinked_findings(ctx: RuleContext, links: pd.DataFrame, label: str) -> pd.
     # the learner's bootcamp aims (same learner or same usable ULN) anywhere, to say what was expected
     boot = ctx.all_bootcamps
     mine = rows[["ukprn", "learn_ref_number", "uln"]].reset_index(names="_i")
-    by_lrn = mine.merge(boot[["ukprn", "learn_ref_number", "learn_aim_ref"]], on=["ukprn", "learn_ref_number"])
-    by_uln = mine[usable_uln(mine["uln"])].merge(boot[["uln", "learn_aim_ref"]], on="uln")
+    # each learner's distinct references only (learners sharing a ULN would otherwise pair every aim)
+    by_lrn = mine.merge(boot[["ukprn", "learn_ref_number", "learn_aim_ref"]].drop_duplicates(),
+                        on=["ukprn", "learn_ref_number"])
+    by_uln = mine[usable_uln(mine["uln"])].merge(boot[["uln", "learn_aim_ref"]].drop_duplicates(), on="uln")
     refs = pd.concat([by_lrn[["_i", "learn_aim_ref"]], by_uln[["_i", "learn_aim_ref"]]])
     refs = refs.drop_duplicates().sort_values(["_i", "learn_aim_ref"]).groupby("_i")["learn_aim_ref"].agg(list)
     messages, values = [], []
     for i, named in rows["named"].items():
-        has = refs.get(i, [])
+        has = [str(r) for r in refs.get(i, []) if not pd.isna(r)]
+        texts = [str(t) for t in named if not pd.isna(t)]  # an empty PSM field names nothing
         expected = (f"expected the learner's bootcamp aim(s) {', '.join(has)}" if has
                     else "the learner has no bootcamp aim in any loaded return")
-        found = (f"{label} aim's PSM fields read {', '.join(named)}, none of which is a bootcamp aim of this learner"
-                 if named else f"{label} aim has no PSM fields, so it names no bootcamp aim")
+        if texts:
+            found = (f"{label} aim's PSM fields read {', '.join(texts)}, none of which is a bootcamp aim of this "
+                     "learner")
+        elif named:
+            found = f"{label} aim's PSM fields are empty, so it names no bootcamp aim"
+        else:
+            found = f"{label} aim has no PSM fields, so it names no bootcamp aim"
         messages.append(f"{found}; {expected}")
-        values.append("; ".join(named) if named else None)
+        values.append("; ".join(texts) if texts else None)
     return ctx.findings(rows, field="PSM", value=pd.Series(values, index=rows.index, dtype=object),
                         message=pd.Series(messages, index=rows.index))
 

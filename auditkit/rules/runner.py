@@ -1,17 +1,69 @@
-"""Run rules over loaded data and collect one findings frame."""
+"""Run rules over loaded data and collect one findings frame.
+
+A rule that stops on an error does not stop the others: :func:`run_rules` reports it as one ``not-evaluated``
+finding per provider, naming the rule and the error (a safety net: rules are written so that it is never needed on
+data the reader gives; the fuzz tests check that).
+"""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 from auditkit.rules.context import LEARNER_KEYS, RuleContext
-from auditkit.rules.findings import FINDINGS_COLUMNS, empty_findings, sort_findings, typed_findings
+from auditkit.rules.findings import (
+    FINDINGS_COLUMNS,
+    NOT_EVALUATED,
+    empty_findings,
+    sort_findings,
+    typed_findings,
+)
 from auditkit.rules.registry import Rule, get_rules
+
+#: The start of the message of a finding that says a rule stopped on an internal error.
+RULE_ERROR = "Rule could not be evaluated: it stopped on an internal error"
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_LONG_NUMBER = re.compile(r"\d{5,}")
 
 
 def run_rule(rule: Rule, ctx: RuleContext) -> pd.DataFrame:
     """One rule's findings, typed, with ULN, source and severity filled in."""
-    raw = rule.func(ctx)
+    return _finish(rule, ctx, rule.func(ctx))
+
+
+def run_rule_safely(rule: Rule, ctx: RuleContext) -> pd.DataFrame:
+    """:func:`run_rule`, or, when the rule raises, one ``not-evaluated`` finding per provider in scope saying so."""
+    try:
+        return run_rule(rule, ctx)
+    except Exception as error:  # noqa: BLE001 - one rule's bug must not lose the whole audit
+        return rule_error_findings(rule, ctx, error)
+
+
+def error_text(error: BaseException, limit: int = 200) -> str:
+    """The error's type and message, with quoted values and long numbers (which may be personal data from the
+    input) replaced by ``…``, cut to ``limit`` characters."""
+    text = _LONG_NUMBER.sub("…", _QUOTED.sub("'…'", str(error))).strip()
+    text = text if len(text) <= limit else text[:limit - 1] + "…"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def rule_error_findings(rule: Rule, ctx: RuleContext, error: BaseException) -> pd.DataFrame:
+    """The ``not-evaluated`` findings for a rule that raised ``error``: one per provider in scope (one without a
+    provider when nothing was loaded)."""
+    message = (f"{RULE_ERROR} ({error_text(error)}), so its findings are missing; the other rules ran. "
+               "Please report this with the input that caused it")
+    try:
+        raw = ctx.not_evaluated(ctx.returns["ukprn"], field=rule.id, message=message)
+        if len(raw):
+            return _finish(rule, ctx, raw)
+    except Exception:  # noqa: BLE001 - the report of an error must not fail in turn
+        pass
+    return typed_findings([{"rule_id": rule.id, "severity": NOT_EVALUATED, "field": rule.id, "message": message}])
+
+
+def _finish(rule: Rule, ctx: RuleContext, raw: pd.DataFrame | None) -> pd.DataFrame:
+    """Raw findings typed, with ULN, source and severity filled in."""
     if raw is None or len(raw) == 0:
         return empty_findings()
     raw = raw.reset_index(drop=True)
@@ -40,7 +92,7 @@ def run_rule(rule: Rule, ctx: RuleContext) -> pd.DataFrame:
 
 def run_rules(ctx: RuleContext, ids: list[str] | None = None) -> pd.DataFrame:
     """Findings of the given rules (all by default), sorted by provider, learner, aim, severity and rule."""
-    frames = [run_rule(rule, ctx) for rule in get_rules(ids)]
+    frames = [run_rule_safely(rule, ctx) for rule in get_rules(ids)]
     frames = [f for f in frames if len(f)]
     if not frames:
         return empty_findings()
