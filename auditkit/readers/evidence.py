@@ -663,9 +663,14 @@ def _resolve_listed(rows: pd.DataFrame, scan: pd.DataFrame | None,
         hit = None
         for root in roots:
             candidate = root / name
-            if not candidate.is_file():
-                continue
-            target = candidate.resolve()
+            try:
+                if not candidate.is_file():
+                    continue
+                target = candidate.resolve()
+            except (OSError, RuntimeError) as exc:  # a name too long for the file system, a link loop
+                refused[i] = (f"listed file {file[:80]}{'...' if len(file) > 80 else ''} cannot be looked up "
+                              f"({getattr(exc, 'strerror', None) or exc}): counted as not present")
+                break
             if target.is_relative_to(root.resolve()):
                 hit = target
                 break
