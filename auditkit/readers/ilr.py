@@ -671,8 +671,15 @@ def _slices(data: bytes, begin: int, stop: int, cuts: list[tuple[int, int, bytes
         yield data[i:min(i + _FEED, stop)]
 
 
+@cache
+def _entity_of(name: str) -> str | None:
+    """The entity whose element ``name`` is, when only one entity has it."""
+    owners = {e.xml for e in ENTITIES for f in e.fields if f.xml == name}
+    return owners.pop() if len(owners) == 1 else None
+
+
 def _parse_part(reader: _FileReader, data: bytes, spans: list[tuple[int, int, int]], before: bytes = b"",
-                after: bytes = b"") -> Any:
+                after: bytes = b"", entity: str | None = None) -> Any:
     """Parse ``before``, the spans (begin, stop, lines before begin) of ``data``, ``after``. A text node over the
     limit (or over libxml2's own, ``huge_tree`` being off) is cut out, reported as a problem of its element (file,
     line, learner) and the rest is parsed; raises XMLSyntaxError where the XML breaks otherwise."""
@@ -687,8 +694,9 @@ def _parse_part(reader: _FileReader, data: bytes, spans: list[tuple[int, int, in
     lrn = ref.group(1).strip().decode("utf-8", "replace") if ref else None
     for b, _, lines in spans:
         for start, end, name in cuts[b]:
-            reader.too_long(name.decode("utf-8", "replace"), end - start, lines + data.count(b"\n", b, start) + 1,
-                            lrn)
+            text = name.decode("utf-8", "replace")
+            reader.too_long(text, end - start, lines + data.count(b"\n", b, start) + 1, lrn,
+                            _entity_of(text) or entity)
     return root
 
 
@@ -712,7 +720,8 @@ def _recover(reader: _FileReader, data: bytes) -> None:
         wrapper_open, wrapper_close = (f'<Message xmlns="{ns}">'.encode() if ns else b"<Message>"), b"</Message>"
     try:
         tail = [(end, len(data), data.count(b"\n", 0, end))] if end_match else []
-        root = _parse_part(reader, data, [(0, head_end, 0), *tail], after=b"" if end_match else wrapper_close)
+        root = _parse_part(reader, data, [(0, head_end, 0), *tail], after=b"" if end_match else wrapper_close,
+                           entity="Header")
         _check_root(reader, root)
         for child in root:
             reader.top(child)
@@ -733,12 +742,13 @@ def _recover(reader: _FileReader, data: bytes) -> None:
         piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0,
                             max_text=reader.max_text)
         piece.inherit(reader)
+        kind = _LEARNER_START.match(data, begin).group(1)
         try:
-            root = _parse_part(piece, data, [(begin, stop, 0)], before=wrapper_open, after=wrapper_close)
+            root = _parse_part(piece, data, [(begin, stop, 0)], before=wrapper_open, after=wrapper_close,
+                               entity=kind.decode())
         except etree.XMLSyntaxError as exc:
             ref = _LRN_TEXT.search(data, begin, stop)
             lrn = ref.group(1).strip().decode("utf-8", "replace") if ref else None
-            kind = _LEARNER_START.match(data, begin).group(1)
             msg = re.sub(r", line \d+, column \d+$", "", exc.msg)  # the line within the chunk, not the file
             piece.problem(exc.lineno, f"{'learner' if kind == b'Learner' else 'destination record'} is not "
                           f"well-formed XML and was not read: {msg}", lrn=lrn, entity=kind.decode())
