@@ -3,3 +3,7 @@
 
 class InputError(ValueError):
     """An input path or file that auditkit cannot use; the message names it."""
+
+
+class ILRFileError(InputError):
+    """A file that is not XML, not an ILR, or unsafe to parse. The message names the file."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from auditkit.errors import InputError
+from auditkit.errors import ILRFileError, InputError
 from auditkit.readers.limits import ENV, Limits, size_text
 from auditkit.readers.paths import Skipped, walk
 
@@ -39,10 +39,8 @@ ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImpleme
 
 
 def _file_error(message: str) -> InputError:
-    """The error for one ILR source that cannot be read: the ILR reader's ``ILRFileError``, so that
+    """The error for one ILR source that cannot be read: an :class:`~auditkit.errors.ILRFileError`, so that
     ``read_ilr(errors="report")`` (``--skip-bad-files``) reports the file and reads the others."""
-    from auditkit.readers.ilr import ILRFileError  # same layer; imported late as ilr imports this module
-
     return ILRFileError(message)
 
 

@@ -23,12 +23,14 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
+from auditkit.errors import ILRFileError
 from auditkit.frames.ilr import DTYPES, ENTITIES, RETURN_FIELDS, SCHEMAS, Entity, empty_frame, entity_columns
 from auditkit.frames.ilr_schema import Element, schemas, year_schema
 from auditkit.privacy import mask_frame
 from auditkit.readers import periods
-from auditkit.readers.discover import ILRSource, InputError, find_ilr_files
+from auditkit.readers.discover import ILRSource, find_ilr_files
 from auditkit.readers.ilr_facets import accepts_empty, has_facets, violations
+from auditkit.readers.limits import ENV, Limits
 
 HEADER_PATHS: dict[str, tuple[str, ...]] = {
     "collection": ("CollectionDetails", "Collection"),
@@ -46,10 +48,6 @@ HEADER_PATHS: dict[str, tuple[str, ...]] = {
 }
 STREAM_TAGS = ("Header", "SourceFiles", "LearningProvider", "Learner", "LearnerDestinationandProgression")
 TOP_LEVEL = {"Header", "SourceFiles", "LearningProvider", "Learner", "LearnerDestinationandProgression"}
-
-
-class ILRFileError(InputError):
-    """A file that is not XML, not an ILR, or unsafe to parse. The message names the file."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +132,7 @@ CHUNK_ROWS = 20_000
 #: How often (in learners) the reader converts what it has gathered.
 FLUSH_EVERY = 1000
 _MISSING = object()
+_INT64 = 1 << 63
 _NO_PARSE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
@@ -222,8 +221,10 @@ _HEADER_CHILDREN = {parent: {c for p, c in HEADER_PATHS.values() if p == parent}
 class _FileReader:
     """Reads one ILR file's elements into a collector, against the schema of the file's own ILR year."""
 
-    def __init__(self, source: ILRSource, return_id: str, out: _Collector, line_offset: int = 0) -> None:
+    def __init__(self, source: ILRSource, return_id: str, out: _Collector, line_offset: int = 0,
+                 max_text: int | None = None) -> None:
         self.source = source
+        self.max_text = Limits.current().text_chars if max_text is None else max_text
         self.return_id = return_id
         self.out = out
         self.line_offset = line_offset
@@ -240,6 +241,7 @@ class _FileReader:
         self.bounds: dict[str, dict[str, _Bound]] = {}
         self.resolved: dict[tuple[int, str], Any] = {}  # (bound, tag) -> slot, child bound or None
         self.once: set[Any] = set()  # problems reported once per file
+        self.bad_ukprn = False  # a LearningProvider UKPRN was there but could not be read (reported)
 
     def inherit(self, other: _FileReader) -> None:
         """Share what ``other`` (the same file) has found out: provider, header, year, once-only problems."""
@@ -257,6 +259,23 @@ class _FileReader:
             local = tag.rpartition("}")[2]
             self.local[tag] = local
         return local
+
+    def text_of(self, node: Any, entity: str | None, lrn: Any = None) -> str | None:
+        """A node's stripped text; empty (and reported) when over the limit."""
+        text = node.text
+        if text is None:
+            return None
+        text = text.strip()
+        if len(text) > self.max_text:
+            self.too_long(self.name(node.tag) or "", len(text), node.sourceline, lrn, entity)
+            return ""
+        return text
+
+    def too_long(self, name: str, size: int, line: int | None, lrn: Any, entity: str | None = None) -> None:
+        """Report a text node over the limit (read as empty)."""
+        self.problem(line, f"<{name}> holds {size:,} characters, more than the limit of {self.max_text:,} "
+                     f"({ENV['text_chars']}); read as empty", lrn=lrn, entity=entity, field_name=name, facet="limit",
+                     expected=f"at most {self.max_text:,} characters")
 
     def problem(self, line: int | None, message: str, *, lrn: Any = None, entity: str | None = None,
                 field_name: str | None = None, value: Any = None, severity: str = "error",
@@ -341,13 +360,14 @@ class _FileReader:
         """Keep an element the year does not define (and whatever is inside it) in ``unknown_elements``."""
         name = self.name(el.tag)
         where = f"{path}/{name}" if path else name
+        first = (el.text or "").strip()
         self.problem(el.sourceline, f"element <{name}> is not in the {self.year or 'ILR'} schema of <{entity}>; "
                      "kept in unknown_elements", lrn=lrn, entity=entity, field_name=name,
-                     value=(el.text or "").strip() or None, severity="warning")
+                     value=first if 0 < len(first) <= self.max_text else None, severity="warning")
         stack = [(el, where)]
         while stack:
             node, p = stack.pop()
-            text = (node.text or "").strip()
+            text = self.text_of(node, entity, lrn) or ""
             kids = [c for c in node if c.tag.__class__ is str]
             if text or not kids:
                 self.out.unknown.append({
@@ -384,6 +404,10 @@ class _FileReader:
                     continue
             text = child.text
             text = "" if text is None else text.strip()
+            if len(text) > self.max_text:
+                self.too_long(self.name(tag), len(text), child.sourceline,
+                              lrn or row[2], spec.entity.xml)
+                text = ""
             if row[slot] is None:
                 row[slot] = text
             else:
@@ -476,7 +500,7 @@ class _FileReader:
                         if self.name(c.tag) == child:
                             node = c
                             break
-            values[key] = node.text.strip() if node is not None and node.text else None
+            values[key] = self.text_of(node, parent) if node is not None and node.text else None
         self.header = values
         root = self.namespace or ""
         for p in el:
@@ -504,7 +528,7 @@ class _FileReader:
                 n = self.name(c.tag)
                 col = _SOURCE_FILE_COLUMNS.get(n or "")
                 if col:
-                    rec[col] = c.text.strip() if c.text else None
+                    rec[col] = self.text_of(c, "SourceFile") if c.text else None
                 elif n:
                     self.unknown(c, "SourceFiles/SourceFile", "SourceFile", None)
             self.out.source_files.append(rec)
@@ -513,11 +537,22 @@ class _FileReader:
         for c in el:
             name = self.name(c.tag)
             if name == "UKPRN" and c.text:
+                text = self.text_of(c, "LearningProvider")
                 try:
-                    self.ukprn = int(c.text.strip())
+                    number = int(text) if text else None
                 except ValueError:
-                    self.problem(c.sourceline, f"LearningProvider UKPRN {c.text.strip()!r} is not a number",
-                                 entity="LearningProvider", field_name="UKPRN", value=c.text)
+                    self.problem(c.sourceline, f"LearningProvider UKPRN {text!r} is not a number",
+                                 entity="LearningProvider", field_name="UKPRN", value=c.text, facet="type",
+                                 expected="a whole number")
+                    self.bad_ukprn = True
+                    continue
+                if number is not None and not -_INT64 <= number < _INT64:
+                    self.problem(c.sourceline, f"LearningProvider UKPRN {text!r} is too large to be a UKPRN (8 "
+                                 "digits); read as empty", entity="LearningProvider", field_name="UKPRN",
+                                 value=text, facet="type", expected=_EXPECTED["int"])
+                    self.bad_ukprn = True
+                    continue
+                self.ukprn = number
             elif name and name != "UKPRN":
                 self.unknown(c, "LearningProvider", "LearningProvider", None)
 
@@ -584,27 +619,109 @@ def _check_root(reader: _FileReader, root: Any) -> None:
 
 _LEARNER_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(Learner|LearnerDestinationandProgression)[\s>/]")
 _MESSAGE_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?Message\s*>")
+_ROOT_START = re.compile(rb"<((?:[\w.-]+:)?Message)\b")
+_XMLNS = re.compile(rb'\sxmlns="([^"]*)"')
+_LRN_TEXT = re.compile(rb"<(?:[\w.-]+:)?LearnRefNumber>([^<]{0,200})")
+#: Bytes handed to the parser at a time while recovering (no copy of a large record is made).
+_FEED = 1 << 20
+
+
+def _root_tag(data: bytes, stop: int) -> tuple[bytes, bytes] | None:
+    """The file's own root start tag and its qualified name, found in linear time (the first ``<Message``, up to
+    the first ``>`` after it: when that has no ``>``, no later one has)."""
+    m = _ROOT_START.search(data, 0, stop)
+    if m is None:
+        return None
+    gt = data.find(b">", m.end(), stop)
+    return None if gt < 0 else (data[m.start():gt + 1], m.group(1))
+
+
+def _long_texts(data: bytes, begin: int, stop: int, limit: int) -> list[tuple[int, int, bytes]]:
+    """Text runs of ``data[begin:stop]`` longer than ``limit`` bytes: (start, end, the element's name); one pass
+    from ``<`` to ``<``."""
+    out = []
+    pos = data.find(b"<", begin, stop)
+    while 0 <= pos < stop:
+        lt = data.find(b"<", pos + 1, stop)
+        end = stop if lt < 0 else lt
+        gt = data.find(b">", pos, end)
+        if gt >= 0 and end - gt - 1 > limit:
+            name = (data[pos + 1:min(gt, pos + 200)].split(None, 1) or [b""])[0].rstrip(b"/")
+            out.append((gt + 1, end, name.rpartition(b":")[2]))
+        pos = lt
+    return out
+
+
+def _parse(pieces: Iterable[bytes]) -> Any:
+    """Parse the concatenation of ``pieces`` (fed one by one: nothing is copied whole) with the safe options."""
+    parser = etree.XMLParser(**_safe_parser_options())
+    for piece in pieces:
+        parser.feed(piece)
+    return parser.close()
+
+
+def _slices(data: bytes, begin: int, stop: int, cuts: list[tuple[int, int, bytes]] = ()) -> Iterator[bytes]:
+    """``data[begin:stop]`` in pieces of at most :data:`_FEED` bytes, each cut (start, end) replaced by its newlines
+    (so that line numbers stay right)."""
+    for start, end, _ in cuts:
+        yield from _slices(data, begin, start)
+        yield b"\n" * data.count(b"\n", start, end)
+        begin = end
+    for i in range(begin, stop, _FEED):
+        yield data[i:min(i + _FEED, stop)]
+
+
+@cache
+def _entity_of(name: str) -> str | None:
+    """The entity whose element ``name`` is, when only one entity has it."""
+    owners = {e.xml for e in ENTITIES for f in e.fields if f.xml == name}
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _parse_part(reader: _FileReader, data: bytes, spans: list[tuple[int, int, int]], before: bytes = b"",
+                after: bytes = b"", entity: str | None = None) -> Any:
+    """Parse ``before``, the spans (begin, stop, lines before begin) of ``data``, ``after``. A text node over the
+    limit (or over libxml2's own, ``huge_tree`` being off) is cut out, reported as a problem of its element (file,
+    line, learner) and the rest is parsed; raises XMLSyntaxError where the XML breaks otherwise."""
+    try:
+        return _parse([before, *(p for b, e, _ in spans for p in _slices(data, b, e)), after])
+    except etree.XMLSyntaxError:
+        cuts = {b: _long_texts(data, b, e, reader.max_text) for b, e, _ in spans}
+        if not any(cuts.values()):
+            raise
+    root = _parse([before, *(p for b, e, _ in spans for p in _slices(data, b, e, cuts[b])), after])
+    ref = next((m for m in (_LRN_TEXT.search(data, b, e) for b, e, _ in spans) if m), None)
+    lrn = ref.group(1).strip().decode("utf-8", "replace") if ref else None
+    for b, _, lines in spans:
+        for start, end, name in cuts[b]:
+            text = name.decode("utf-8", "replace")
+            reader.too_long(text, end - start, lines + data.count(b"\n", b, start) + 1, lrn,
+                            _entity_of(text) or entity)
+    return root
 
 
 def _recover(reader: _FileReader, data: bytes) -> None:
-    """Read a file that is not well-formed, learner by learner, reporting the learners that are broken."""
+    """Read a file that is not well-formed, learner by learner, reporting the learners that are broken.
+
+    One pass over the bytes: they are split where learners (and destination records) start, each part is parsed
+    once, wrapped in the file's own root start tag, and line numbers are counted as the parts go by, so the time
+    is linear in the file's size."""
     starts = [m.start() for m in _LEARNER_START.finditer(data)]
     end_match = _MESSAGE_END.search(data, starts[-1] if starts else 0)
     end = end_match.start() if end_match else len(data)
     head_end = starts[0] if starts else end
-    head = data[:head_end]
-    ns_match = re.search(rb'<(?:[\w.-]+:)?Message\b[^>]*?xmlns="([^"]*)"', head)
+    root_tag = _root_tag(data, head_end)
+    ns_match = _XMLNS.search(root_tag[0]) if root_tag else None
     ns = ns_match.group(1).decode("utf-8", "replace") if ns_match else ""
-    root_tag = re.search(rb"<((?:[\w.-]+:)?Message)\b[^>]*>", head)
     if root_tag:  # the file's own root start tag, so its namespace declarations apply to every learner
-        wrapper_open = re.sub(rb"\s+", b" ", root_tag.group(0))  # on one line: chunk line numbers stay right
-        wrapper_close = b"</" + root_tag.group(1) + b">"
+        wrapper_open = re.sub(rb"\s+", b" ", root_tag[0])  # on one line: chunk line numbers stay right
+        wrapper_close = b"</" + root_tag[1] + b">"
     else:
         wrapper_open, wrapper_close = (f'<Message xmlns="{ns}">'.encode() if ns else b"<Message>"), b"</Message>"
-    opts = _safe_parser_options()
-    parser = etree.XMLParser(**opts)
     try:
-        root = etree.fromstring(head + (data[end:] if end_match else wrapper_close), parser)
+        tail = [(end, len(data), data.count(b"\n", 0, end))] if end_match else []
+        root = _parse_part(reader, data, [(0, head_end, 0), *tail], after=b"" if end_match else wrapper_close,
+                           entity="Header")
         _check_root(reader, root)
         for child in root:
             reader.top(child)
@@ -613,22 +730,28 @@ def _recover(reader: _FileReader, data: bytes) -> None:
             raise ILRFileError(f"not well-formed XML (line {exc.lineno}: {exc.msg})") from exc
         reader.namespace = ns
         reader.problem(exc.lineno, f"the header is not well-formed XML: {exc.msg}", entity="Header")
+    if reader.namespace is None:
+        reader.namespace = ns
+    line0, counted = reader.line_offset, 0
     boundaries = [*starts, end]
-    for begin, stop in zip(boundaries, boundaries[1:], strict=False):
-        chunk = data[begin:stop]
-        line0 = data.count(b"\n", 0, begin)
-        piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0 + reader.line_offset)
-        reader.namespace = reader.namespace if reader.namespace is not None else ns
+    for n, (begin, stop) in enumerate(zip(boundaries, boundaries[1:], strict=False), 1):
+        line0 += data.count(b"\n", counted, begin)  # lines before this part, counted once
+        counted = begin
+        if n % FLUSH_EVERY == 0:
+            reader.out.flush(CHUNK_ROWS)
+        piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0,
+                            max_text=reader.max_text)
         piece.inherit(reader)
+        kind = _LEARNER_START.match(data, begin).group(1)
         try:
-            root = etree.fromstring(wrapper_open + chunk + wrapper_close, etree.XMLParser(**opts))
+            root = _parse_part(piece, data, [(begin, stop, 0)], before=wrapper_open, after=wrapper_close,
+                               entity=kind.decode())
         except etree.XMLSyntaxError as exc:
-            ref = re.search(rb"<(?:[\w.-]+:)?LearnRefNumber>\s*([^<]*?)\s*<", chunk)
-            lrn = ref.group(1).decode("utf-8", "replace") if ref else None
-            kind = "learner" if _LEARNER_START.match(chunk).group(1) == b"Learner" else "destination record"
+            ref = _LRN_TEXT.search(data, begin, stop)
+            lrn = ref.group(1).strip().decode("utf-8", "replace") if ref else None
             msg = re.sub(r", line \d+, column \d+$", "", exc.msg)  # the line within the chunk, not the file
-            piece.problem(exc.lineno, f"{kind} is not well-formed XML and was not read: {msg}",
-                          lrn=lrn, entity=_LEARNER_START.match(chunk).group(1).decode())
+            piece.problem(exc.lineno, f"{'learner' if kind == b'Learner' else 'destination record'} is not "
+                          f"well-formed XML and was not read: {msg}", lrn=lrn, entity=kind.decode())
             continue
         piece.namespace = reader.namespace
         for child in root:
@@ -691,12 +814,15 @@ def _return_row(source: ILRSource, reader: _FileReader, sha: str, size: int, n_p
     reader.decide_year()
     year = reader.ilr_year
     _header_facets(reader)
+    _header_dates(reader)
     prepared = _parse_date(h.get("file_preparation_date"))
+    if prepared and _out_of_range(h.get("file_preparation_date")):
+        prepared = None
     when = periods.file_name_date(source.file_name) or prepared
     period = periods.period_of_date(when, year) if when and year else None
     if not h:
         reader.problem(None, "the file has no <Header>", entity="Header")
-    if reader.ukprn is None:
+    if reader.ukprn is None and not reader.bad_ukprn:
         reader.problem(None, "the file has no LearningProvider UKPRN", entity="LearningProvider")
     if ns and periods.year_from_namespace(ns) is None:
         reader.problem(None, f"unexpected namespace {ns!r}; expected ESFA/ILR/YYYY-YY", entity="Message",
@@ -711,6 +837,22 @@ def _return_row(source: ILRSource, reader: _FileReader, sha: str, size: int, n_p
         "period": periods.period_label(period), "period_number": period,
         "learner_count": reader.learners, "delivery_count": reader.deliveries, "problem_count": n_problems,
     }
+
+
+_HEADER_DATES = {"file_preparation_date": "date", "date_time": "datetime"}
+
+
+def _header_dates(reader: _FileReader) -> None:
+    """Header dates that do not convert (not a date, or out of the range pandas holds) are problems, read as
+    empty; so are those of the source files."""
+    records = [("Header", HEADER_PATHS[key][1], key, reader.header) for key in _HEADER_DATES]
+    records += [("SourceFile", xml, col, sf) for sf in reader.out.source_files if sf["return_id"] == reader.return_id
+                for xml, col in _SOURCE_FILE_COLUMNS.items() if col in _HEADER_DATES]
+    for entity, xml, key, values in records:
+        expected = _unreadable_date(values.get(key), _HEADER_DATES[key])
+        if expected:
+            reader.problem(None, f"<{xml}> is {values[key]!r}, expected {expected}; read as empty", entity=entity,
+                           field_name=xml, value=values[key], facet="type", expected=expected)
 
 
 def _header_facets(reader: _FileReader) -> None:
@@ -742,6 +884,16 @@ _EXPECTED = {
 }
 
 
+def _expected(kind: str, value: Any) -> str:
+    """What a value of ``kind`` should have been: a date in the range pandas holds, a whole number that fits in
+    64 bits, or the kind's form."""
+    if kind in ("date", "datetime") and _out_of_range(value):
+        return _RANGE_TEXT
+    if kind == "int" and isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return "a whole number of at most 18 digits"
+    return _EXPECTED[kind]
+
+
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -750,7 +902,45 @@ def _as_written_datetime(series: pd.Series) -> pd.Series:
     ``12:00:49+01:00`` reads as 12:00:49 (not converted to UTC)."""
     text = series.astype(object).where(series.notna(), None)
     text = text.map(lambda v: _OFFSET.sub("", v.strip()) if isinstance(v, str) else v)
-    return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+    return _in_ns_range(pd.to_datetime(text, format="ISO8601", errors="coerce"))
+
+
+#: The date-times a ``datetime64[ns]`` column can hold (1677-09-21 00:12:43 to 2262-04-11 23:47:16).
+NS_RANGE = (pd.Timestamp.min, pd.Timestamp.max)
+_RANGE_TEXT = "a date from 1677-09-22 to 2262-04-11"
+
+
+def _in_ns_range(parsed: pd.Series) -> pd.Series:
+    """Parsed date-times as ``datetime64[ns]``; those it cannot hold (before 1677, after 2262) become NaT."""
+    if str(parsed.dtype) == "datetime64[ns]":
+        return parsed
+    if parsed.dtype == object:  # dates pandas left as Python objects: out of its range
+        parsed = pd.Series([v if isinstance(v, dt.datetime) and NS_RANGE[0] <= pd.Timestamp(v) <= NS_RANGE[1]
+                            else pd.NaT for v in parsed], index=parsed.index, dtype=object)
+        return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
+    fits = parsed.isna() | ((parsed >= NS_RANGE[0]) & (parsed <= NS_RANGE[1]))
+    return parsed.where(fits).astype("datetime64[ns]")
+
+
+def _out_of_range(text: Any) -> bool:
+    """Whether ``text`` is a real date (or date-time) that a ``datetime64[ns]`` column cannot hold."""
+    if not isinstance(text, str):
+        return False
+    text = _OFFSET.sub("", text.strip())
+    try:
+        when = dt.datetime.fromisoformat(text) if len(text) > 10 else dt.datetime.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return not NS_RANGE[0] <= pd.Timestamp(when) <= NS_RANGE[1]
+
+
+def _unreadable_date(text: Any, kind: str) -> str | None:
+    """What a header date (``kind`` date or datetime) should have been, when ``text`` does not convert."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if _as_written_datetime(pd.Series([text], dtype=object)).notna().all():
+        return None
+    return _expected(kind, text)
 
 
 def _typed_column(values: np.ndarray, kind: str, present: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
@@ -776,7 +966,7 @@ def _typed_column(values: np.ndarray, kind: str, present: np.ndarray | None = No
             numbers = numbers.where((numbers % 1 == 0) & (numbers.abs() < 2**63))
         typed = numbers.astype("Int64" if kind == "int" else "Float64")
     elif kind == "date":
-        typed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+        typed = _in_ns_range(pd.to_datetime(series, format="%Y-%m-%d", errors="coerce"))
     else:
         typed = _as_written_datetime(series)
     return typed.array, present & typed.isna().to_numpy()
@@ -865,10 +1055,10 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
                             "written", facet=facet, expected=expected)
         if bad.any():
             for i in np.flatnonzero(bad):
+                expected = _expected(f.kind, values[i])
                 _report(problems, files, raw[0][i:i + 1], raw[-1][i:i + 1], lrns[i:i + 1], np.ones(1, bool),
-                        entity.xml, xml, values[i],
-                        f"<{xml}> is {values[i]!r}, expected {_EXPECTED[f.kind]}; read as empty", facet="type",
-                        expected=_EXPECTED[f.kind])
+                        entity.xml, xml, values[i], f"<{xml}> is {values[i]!r}, expected {expected}; read as empty",
+                        facet="type", expected=expected)
         out[f.column] = typed
     return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))
 

@@ -1,4 +1,4 @@
-"""Limits on how much an input may make auditkit expand: zip archives of ILR files and XLSX workbooks.
+"""Limits on how much an input may make auditkit expand: zip archives of ILR files, XLSX workbooks, XML text.
 
 Inputs come from the providers being audited. A small zip can declare (and expand to) gigabytes; an XLSX is a
 zip too. Before anything is expanded the archive's own headers are checked against these limits, and while a
@@ -18,11 +18,17 @@ limit                       environment variable               default
 ``ratio``                   ``AUDITKIT_MAX_RATIO``             200: expanded size / compressed size of a member
 ``ratio_floor``             ``AUDITKIT_RATIO_FLOOR_BYTES``     1 MiB: members smaller than this skip the ratio
 ``xlsx_bytes``              ``AUDITKIT_MAX_XLSX_BYTES``        256 MiB: all parts of an XLSX workbook, expanded
+``text_chars``              ``AUDITKIT_MAX_TEXT_CHARS``        1 Mi characters: one text node of an ILR file
 ========================== ================================== ===========================================
 
 Real ILR XML compresses about 5 to 90 times (the largest ILR files seen are a few hundred MB), a spreadsheet less;
 a zip bomb of zeros or spaces 1,000 times. The ZIP headers bound what Python's ``zipfile`` expands (it stops at
 the declared size and then fails the CRC check), so the counts while reading are a second line of defence.
+
+No ILR element holds more than a few hundred characters. A text node longer than ``text_chars`` is not read: the
+value is left empty and a problem row names the file, line, learner and element; the rest of the learner and of
+the file is read. lxml's ``huge_tree`` stays off, so libxml2 itself refuses text nodes of more than 10,000,000
+characters whatever this limit says (the reader then cuts the node out and reads the learner without it).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ ENV: dict[str, str] = {
     "ratio": "AUDITKIT_MAX_RATIO",
     "ratio_floor": "AUDITKIT_RATIO_FLOOR_BYTES",
     "xlsx_bytes": "AUDITKIT_MAX_XLSX_BYTES",
+    "text_chars": "AUDITKIT_MAX_TEXT_CHARS",
 }
 _UNITS = {"": 1, "K": KIB, "M": MIB, "G": GIB}
 
@@ -63,6 +70,7 @@ class Limits:
     ratio: float = 200.0
     ratio_floor: int = 1 * MIB
     xlsx_bytes: int = 256 * MIB
+    text_chars: int = 1 * MIB
 
     @classmethod
     def current(cls) -> Limits:

@@ -57,14 +57,14 @@ print("RESULT " + json.dumps(out, default=str))
 '''
 
 
-def run_bounded(inputs: Path, body: str, env: dict[str, str] | None = None) -> dict:
-    """Run ``body`` (Python, filling the dict ``out``) in a child under :data:`MEMORY` and :data:`TIMEOUT`."""
+def run_bounded(inputs: Path, body: str, env: dict[str, str] | None = None, timeout: float = TIMEOUT) -> dict:
+    """Run ``body`` (Python, filling the dict ``out``) in a child under :data:`MEMORY` and ``timeout`` seconds."""
     script = inputs.parent / "child.py"
     script.write_text(CHILD.format(memory=MEMORY, root=str(ROOT), inputs=str(inputs),
                                    body=textwrap.indent(textwrap.dedent(body), "    ")))
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITKIT_")}
     child_env |= {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"} | (env or {})
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT,
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=timeout,
                           env=child_env, cwd=inputs.parent)
     assert done.returncode == 0, done.stderr[-3000:]
     [line] = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
