@@ -18,11 +18,9 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
-import traceback
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
@@ -178,25 +176,6 @@ def write_fuzz_case(spec: dict[str, Any], folder: Path) -> Path:
     return folder
 
 
-#: Errors the readers are known to raise on hostile values, losing the whole file (issue 11, reader part, being
-#: fixed separately): (error class, text its message contains, the reader module that raises it).
-KNOWN_READER_ERRORS: tuple[tuple[type[BaseException], str, str], ...] = (
-    # a date after 2262-04-11 or before 1677-09-22
-    (pd.errors.OutOfBoundsDatetime, "Out of bounds", "auditkit/readers/ilr.py"),
-    # a header UKPRN beyond int64
-    (TypeError, "cannot safely cast non-equivalent float64 to int64", "auditkit/readers/ilr.py"),
-)
-KNOWN_CLASSES = tuple({kind for kind, _, _ in KNOWN_READER_ERRORS})
-
-
-def known_reader_error(error: BaseException) -> bool:
-    """True for one of :data:`KNOWN_READER_ERRORS` raised inside its reader (the last auditkit frame)."""
-    ours = [f.filename.replace("\\", "/") for f in traceback.extract_tb(error.__traceback__) if "/auditkit/" in
-            f.filename.replace("\\", "/")]
-    return bool(ours) and any(isinstance(error, kind) and text in str(error) and ours[-1].endswith(where)
-                              for kind, text, where in KNOWN_READER_ERRORS)
-
-
 def audit(folder: Path) -> None:
     """The whole audit of ``folder``: an InputError is a clear refusal; anything else raised is a bug."""
     from auditkit.check import check_case
@@ -207,14 +186,6 @@ def audit(folder: Path) -> None:
         result = check_case([folder], progress=False)
     except InputError as error:
         assert str(error).strip(), "an InputError must say what is wrong"
-        return
-    except KNOWN_CLASSES as error:
-        if not known_reader_error(error):
-            raise
-        # xfail-style, issue 11: the ILR reader loses the whole file on a date pandas cannot hold (after 2262,
-        # before 1677) or a huge header UKPRN, the evidence reader on a too long file name; being fixed in the
-        # readers. Only these errors, raised inside their reader, are tolerated; drop each from
-        # KNOWN_READER_ERRORS when its reader is fixed.
         return
     stopped = result.findings[result.findings["message"].fillna("").str.startswith(RULE_ERROR)]
     assert stopped.empty, "rules stopped on an internal error:\n" + "\n".join(
@@ -277,21 +248,19 @@ def test_a_too_long_manifest_file_name_is_a_problem_row(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["date after 2262", "huge header UKPRN"])
-def test_known_reader_errors_are_recognised_only_from_the_reader(tmp_path, kind):
-    """The tolerated reader errors are the reproductions of issue 11's reader items (xfail-style: once the reader is
-    fixed, read_ilr no longer raises and this test skips, saying to drop the tolerance)."""
+def test_values_that_once_lost_the_file_are_problem_rows(tmp_path, kind):
+    """The fuzzer's first finds (issue 11): a date pandas cannot hold, a header UKPRN beyond int64. The file now
+    loads, with a problem naming the value."""
     from auditkit import read_ilr
 
     if kind == "date after 2262":
         learners = [S.minimal_learner("A1"), S.minimal_learner("A2", LearningDelivery=[
             S.minimal_delivery(1, LearnStartDate="2300-01-01")])]
         S.write_file(tmp_path, learners)
+        value = "2300-01-01"
     else:
         S.write_file(tmp_path, [S.minimal_learner("A1")], header_ukprn="99999999999999999999")
-    try:
-        read_ilr(tmp_path, progress=False)
-    except Exception as error:  # noqa: BLE001
-        assert known_reader_error(error), repr(error)
-        assert not known_reader_error(TypeError("cannot safely cast non-equivalent float64 to int64"))  # not raised
-    else:
-        pytest.skip(f"read_ilr reads a {kind} now (issue 11 reader fix): drop it from KNOWN_READER_ERRORS")
+        value = "99999999999999999999"
+    data = read_ilr(tmp_path, progress=False)
+    assert len(data.learners) == (2 if kind == "date after 2262" else 1)
+    assert (data.problems["value"] == value).any()

@@ -1125,11 +1125,23 @@ def _typed(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
         if dtype.startswith("datetime"):
             s = _as_written_datetime(s)
         elif dtype == "Int64":
-            s = pd.to_numeric(s, errors="coerce").astype("Int64")
+            s = _whole_numbers(s)
         else:
             s = s.astype("string")
         out[column] = s
     return pd.DataFrame(out)
+
+
+def _whole_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as Int64; what is not a whole number that fits (a 20-digit UKPRN, 1.5) is left empty (the
+    reader reports such values where it reads them)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.dtype == object:  # Python integers beyond int64
+        numbers = pd.to_numeric(numbers.map(lambda v: v if isinstance(v, int) and abs(v) < 2**63 else None),
+                                errors="coerce")
+    if numbers.dtype.kind == "f":
+        numbers = numbers.where((numbers.abs() < 2**63) & (numbers == numbers.round()))
+    return numbers.astype("Int64")
 
 
 # -- the public object ---------------------------------------------------------------------------------
