@@ -683,7 +683,7 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
     amount = pd.array([pd.NA if a is None else a for a in amount], dtype="Int64")
     claimed_pence = pd.Series(amount).where(claimed, 0).astype("Int64")
     due_pence = pd.Series(amount).where(earned, 0).astype("Int64")
-    dates = pd.to_datetime(r["milestone_date"]).astype("datetime64[ns]")
+    dates = _nanosecond_dates(r["milestone_date"])
     periods = [milestone_period(d) for d in dates]
     out = pd.DataFrame({
         "ukprn": b["ukprn"].to_numpy()[at],
@@ -720,6 +720,16 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
     out = out.sort_values(["ukprn", "learn_ref_number", "learn_start_date", "bootcamp_aim", "return_id",
                            "aim_seq_number", "_m"], kind="stable", na_position="first")
     return out.drop(columns="_m").reset_index(drop=True)
+
+
+def _nanosecond_dates(values: pd.Series) -> pd.Series:
+    """``values`` as datetime64[ns]; a date beyond what nanoseconds hold (a start near 2262 plus 14 days) is NaT."""
+    dates = pd.to_datetime(values)
+    try:
+        return dates.astype("datetime64[ns]")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        inside = (dates >= pd.Timestamp.min) & (dates <= pd.Timestamp.max)
+        return dates.where(inside).astype("datetime64[ns]")
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
@@ -267,3 +268,18 @@ def test_values_that_once_lost_the_file_are_problem_rows(tmp_path, kind):
     data = read_ilr(tmp_path, progress=False)
     assert len(data.learners) == (2 if kind == "date after 2262" else 1)
     assert (data.problems["value"] == value).any()
+
+
+def test_a_bootcamp_starting_days_before_2262_has_milestones(tmp_path):
+    """Found by the fuzz run: M1 (start + 14 days) of a start in April 2262 is beyond nanosecond dates; the
+    milestone frame gives it no date instead of stopping the audit."""
+    from auditkit.check import check_case
+    from auditkit.milestones import milestones
+    from tests.rules.case import write_case
+
+    write_case({"bootcamp": {"LearnStartDate": dt.date(2262, 4, 5), "LearnPlanEndDate": dt.date(2262, 4, 9)},
+                "allow_reader_problems": True}, tmp_path)
+    result = check_case([tmp_path], progress=False)
+    frame = milestones(result.context, result.raw_findings)
+    m1 = frame[frame["milestone"] == "M1"].iloc[0]
+    assert pd.isna(m1["milestone_date"]) and str(frame["milestone_date"].dtype) == "datetime64[ns]"
