@@ -61,7 +61,7 @@ _ULN = re.compile(rb"<ULN>\d{10}</ULN>")
 
 def _uln(i: int) -> bytes:
     """A distinct ULN valid by check digit for copy ``i``."""
-    from auditkit.uln import check_digit
+    from auditkit.reference.uln import check_digit
 
     n = 100_000_000 + i
     while check_digit(str(n)) is None:

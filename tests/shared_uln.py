@@ -60,9 +60,9 @@ def vm_size() -> int:
 
 
 def main(folder: str, n: str, limit_mb: str) -> int:
-    from auditkit.check import check_case
-    from auditkit.kpis import kpis
-    from auditkit.milestones import milestones
+    from auditkit.case.check import check_case
+    from auditkit.funding.milestones import milestones
+    from auditkit.measures.kpis import kpis
     from auditkit.rules import run_rules
 
     path = shared_uln_case(Path(folder), int(n))

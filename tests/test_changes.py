@@ -1,4 +1,4 @@
-"""Change history between two returns of a provider (auditkit.changes): each change kind on two hand-built
+"""Change history between two returns of a provider (auditkit.measures.changes): each change kind on two hand-built
 returns, masking of personal values, and the samples' snapshots."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from auditkit import read_ilr
-from auditkit.changes import (
+from auditkit.cli import main
+from auditkit.measures.changes import (
     AIM_ADDED,
     AIM_REMOVED,
     CHANGE_COLUMNS,
@@ -28,7 +29,6 @@ from auditkit.changes import (
     return_pairs,
     summary,
 )
-from auditkit.cli import main
 from tests.rules.case import BASE_BOOTCAMP, merge, write_case
 from tests.test_kpis import uln
 

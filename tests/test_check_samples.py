@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit.check import check_case
-from auditkit.rules.findings import NOT_EVALUATED
+from auditkit.case.check import check_case
+from auditkit.frames.findings import NOT_EVALUATED
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from auditkit.docs import frames_markdown
 from auditkit.frames.ilr import ENTITIES, SCHEMAS
+from auditkit.views.docs import frames_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

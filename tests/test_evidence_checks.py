@@ -21,9 +21,9 @@ from auditkit import read_ilr
 from auditkit.readers.contracts import read_contracts
 from auditkit.readers.employers import read_employers
 from auditkit.readers.evidence import MANIFEST_COLUMNS, read_evidence
+from auditkit.reference.uln import check_digit
 from auditkit.rules import RuleContext, get_rules, run_rules
 from auditkit.rules.registry import FAMILIES
-from auditkit.uln import check_digit
 from tests.rules.case import UKPRN, write_case
 
 D = dt.date

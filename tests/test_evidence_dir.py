@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditkit.check import check_case, evidence_inputs
+from auditkit.case.check import check_case, evidence_inputs
 from auditkit.readers.discover import find_case
 from tests.rules.case import write_case
 from tests.test_evidence_checks import PREPARED, REGISTER, documents, learner, write_manifest, write_manifest_register

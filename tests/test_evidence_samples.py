@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit.check import check_case, evidence_inputs
+from auditkit.case.check import check_case, evidence_inputs
 from auditkit.cli import main
-from auditkit.evidence_view import STAGE_COLUMNS, evidence_view
 from auditkit.readers.evidence import STAGES
+from auditkit.views.evidence import STAGE_COLUMNS, evidence_view
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit.check import check_case
+from auditkit.case.check import check_case
 from auditkit.rules import all_rules, run_rules
 from auditkit.rules.registry import Rule
 from auditkit.rules.runner import run_rule

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit.check import check_case, summary_by_provider
+from auditkit.case.check import check_case, summary_by_provider
 from auditkit.cli import main
 from auditkit.writers.tables import safe_cell, safe_frame, to_csv
 
@@ -272,7 +272,7 @@ def test_both_commands_say_how_evidence_findings_count():
 
 def test_ev_missing_shows_as_evidence_at_risk():
     result = check_case([SAMPLES], progress=False)
-    from auditkit.milestones import funding_summary, milestones
+    from auditkit.funding.milestones import funding_summary, milestones
 
     frame = milestones(result.context, result.findings)
     held = frame[frame["evidence_blocked_by"] != ""]

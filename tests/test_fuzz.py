@@ -180,9 +180,9 @@ def write_fuzz_case(spec: dict[str, Any], folder: Path) -> Path:
 
 def audit(folder: Path) -> None:
     """The whole audit of ``folder``: an InputError is a clear refusal; anything else raised is a bug."""
-    from auditkit.check import check_case
-    from auditkit.kpis import kpis
-    from auditkit.milestones import milestones
+    from auditkit.case.check import check_case
+    from auditkit.funding.milestones import milestones
+    from auditkit.measures.kpis import kpis
 
     try:
         result = check_case([folder], progress=False)
@@ -275,8 +275,8 @@ def test_values_that_once_lost_the_file_are_problem_rows(tmp_path, kind):
 def test_a_bootcamp_starting_days_before_2262_has_milestones(tmp_path):
     """Found by the fuzz run: M1 (start + 14 days) of a start in April 2262 is beyond nanosecond dates; the
     milestone frame gives it no date instead of stopping the audit."""
-    from auditkit.check import check_case
-    from auditkit.milestones import milestones
+    from auditkit.case.check import check_case
+    from auditkit.funding.milestones import milestones
     from tests.rules.case import write_case
 
     write_case({"bootcamp": {"LearnStartDate": dt.date(2262, 4, 5), "LearnPlanEndDate": dt.date(2262, 4, 9)},

@@ -1,8 +1,8 @@
-"""KPIs (auditkit.kpis): a hand-worked example per KPI, red/amber/green boundaries, members consistency, real cases
-through the rules and milestones, golden outputs on the samples, and ``auditkit kpis`` on the command line.
+"""KPIs (auditkit.measures.kpis): a hand-worked example per KPI, red/amber/green boundaries, members consistency, real
+cases through the rules and milestones, golden outputs on the samples, and ``auditkit kpis`` on the command line.
 
 Hand-built milestone frames (:func:`milestone_frame`) follow the milestone frame interface of
-``auditkit.milestones``; the real cases go through ``check_case`` and ``milestones``.
+``auditkit.funding.milestones``; the real cases go through ``check_case`` and ``milestones``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit.charts import kpi_chart
+from auditkit.case.kpis import case_kpis
 from auditkit.cli import main
-from auditkit.kpis import (
+from auditkit.funding.milestones import MILESTONE_COLUMNS, MILESTONES_SCHEMA
+from auditkit.measures.kpis import (
     ALL_AIMS,
     AMBER,
     GREEN,
@@ -28,14 +29,13 @@ from auditkit.kpis import (
     NOT_EVALUATED,
     NUMERATOR,
     RED,
-    case_kpis,
     kpi_catalogue,
     kpi_status,
     kpis,
     positive_destination_codes,
 )
-from auditkit.milestones import MILESTONE_COLUMNS, MILESTONES_SCHEMA
-from auditkit.uln import check_digit
+from auditkit.reference.uln import check_digit
+from auditkit.views.charts import kpi_chart
 from tests.rules.case import write_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +82,7 @@ def milestone_frame(aims: list[dict]) -> pd.DataFrame:
                          "milestone_date": date, "period": None, "share": share, "amount_due": 0.0,
                          "amount_claimed": 0.0, "at_risk": 0.0, "blocked_by": "", "milestone_aim_seq": None,
                          "milestone_return_id": None, "evidence_blocked_by": "", "at_risk_evidence": 0.0})
-    from auditkit.milestones import _typed  # the frame's declared dtypes, whatever pandas infers
+    from auditkit.funding.milestones import _typed  # the frame's declared dtypes, whatever pandas infers
 
     return _typed(pd.DataFrame(rows)[MILESTONE_COLUMNS])
 
@@ -570,7 +570,7 @@ def test_cli_csv(tmp_path):
 
 def test_cli_table_and_json(samples, monkeypatch):
     # the same computation as test_cli_csv: reuse the samples' result
-    monkeypatch.setattr("auditkit.kpis.case_kpis", lambda *a, **k: samples)
+    monkeypatch.setattr("auditkit.case.kpis.case_kpis", lambda *a, **k: samples)
     res = CliRunner().invoke(main, ["kpis", str(SAMPLES)])
     assert res.exit_code == 0, res.output
     assert "Provider 10090001 (as of 2025-04-04)" in res.output and "drop_out_rate" in res.output
@@ -601,7 +601,7 @@ def test_co_funding_compliance_compares_employer_ids_as_text_and_never_pairs_emp
     """L1's EmpId 900000002 is the register's ``0900000002`` (large): Contribution 10 is wrong. L2 has no EmpId
     and its payment names the SME: Contribution 10 is right; the register's row without an id (large) must not be
     taken for L2's employer."""
-    from auditkit.kpis import case_kpis
+    from auditkit.case.kpis import case_kpis
     from tests.rules.case import write_case
     from tests.test_evidence_checks import PREPARED, documents, learner, write_manifest, write_manifest_register
 

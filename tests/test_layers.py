@@ -14,20 +14,23 @@ PACKAGE = Path(__file__).resolve().parents[1] / "auditkit"
 
 #: Layer of each module (by dotted prefix; the longest prefix wins). Lower layers never import higher ones.
 LAYERS: dict[str, int] = {
-    # 0: declarations and reference facts
-    "auditkit.errors": 0, "auditkit.frames": 0, "auditkit.uln": 0, "auditkit.aims": 0, "auditkit.reference": 0,
-    "auditkit.privacy": 0,
+    # 0: declarations and reference facts (codes, calendars, places, the funder's terms)
+    "auditkit.errors": 0, "auditkit.frames": 0, "auditkit.reference": 0, "auditkit.privacy": 0,
     # 1: reading and writing files
     "auditkit.readers": 1, "auditkit.writers": 1, "auditkit.samples": 1,
-    # 2: what is computed from the frames
-    "auditkit.rules": 2, "auditkit.learner_types": 2, "auditkit.milestones": 2, "auditkit.kpis": 2,
-    "auditkit.trends": 2, "auditkit.changes": 2, "auditkit.evidence_view": 2, "auditkit.summaries": 2,
-    "auditkit.check": 2, "auditkit.scope": 2,
-    # 3: the workpaper store (to come)
-    "auditkit.workpapers": 3,
-    # 4: what people use
-    "auditkit.charts": 4, "auditkit.widgets": 4, "auditkit.report": 4, "auditkit.cli": 4, "auditkit.docs": 4,
-    "auditkit": 4,  # the package's __init__ re-exports for users
+    # 2: what is derived once per case and shared
+    "auditkit.facts": 2,
+    # 3: the rules (leaves: only their registry is imported from outside rules/)
+    "auditkit.rules": 3,
+    # 4: what each learner earned; 5: the measures (KPIs, trends, changes)
+    "auditkit.funding": 4, "auditkit.measures": 5,
+    # 6: one case, read once
+    "auditkit.case": 6,
+    # 7: the workpaper store (to come)
+    "auditkit.workpapers": 7,
+    # 8: what people use
+    "auditkit.views": 8, "auditkit.widgets": 8, "auditkit.report": 8, "auditkit.cli": 8,
+    "auditkit": 8,  # the package's __init__ re-exports for users
 }
 
 

@@ -1,7 +1,7 @@
 """Learner type per bootcamp aim."""
 
 from auditkit import read_ilr
-from auditkit.learner_types import learner_types
+from auditkit.facts.learner_types import learner_types
 from auditkit.rules import RuleContext
 from tests.rules.case import write_case
 

@@ -1,4 +1,4 @@
-"""Milestone payments and funding at risk (``auditkit.milestones``, ``auditkit milestones``).
+"""Milestone payments and funding at risk (``auditkit.funding.milestones``, ``auditkit milestones``).
 
 The cases start from ``tests/rules/case.py``: learner L1 on bootcamp Z0009501 at provider 10000001, started
 2024-05-01, planned to end 2024-07-24, price 3000.00 in the contract. Every money figure below is worked out by
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from auditkit import read_ilr
 from auditkit.cli import main
-from auditkit.milestones import (
+from auditkit.funding.milestones import (
     BLOCK_REASONS,
     LEFT_BEFORE_DAY_14,
     MILESTONE_COLUMNS,
@@ -42,8 +42,8 @@ from auditkit.milestones import (
     to_csv,
 )
 from auditkit.readers.contracts import Contracts, read_contracts
+from auditkit.reference.uln import check_digit
 from auditkit.rules import RuleContext, get_rules, run_rules
-from auditkit.uln import check_digit
 from tests.rules.case import write_case
 
 D = dt.date

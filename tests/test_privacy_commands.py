@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditkit import read_ilr
-from auditkit.check import check_case
+from auditkit.case.check import check_case
 from auditkit.cli import main
 from auditkit.privacy import PERSONAL_COLUMNS
 

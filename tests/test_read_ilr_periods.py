@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from auditkit.readers import periods
 from auditkit.readers.ilr import latest_returns, read_ilr
+from auditkit.reference import calendar as periods
 from tests import ilr_strategies as ilrs
 
 D = dt.date

@@ -5,11 +5,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit import reference as ref
 from auditkit.readers.discover import InputError
+from auditkit.reference import tables as ref
 
 SPEC_DATA = Path("/work/shared/spec/data")
-DATA = Path(ref.__file__).parent / "data"
+DATA = Path(ref.__file__).parents[1] / "data"
 
 
 def test_destination_codes_are_typed():

@@ -204,7 +204,7 @@ def test_case_folder_layout(generated: Path) -> None:
 
 
 def test_sample_postcode_districts_agree_with_the_reference_table() -> None:
-    from auditkit.reference import postcode_districts
+    from auditkit.reference.tables import postcode_districts
     from auditkit.samples.world import OUTSIDE_DISTRICTS, STRADDLING_DISTRICTS, WMCA_DISTRICTS
 
     status = dict(zip(postcode_districts()["district"], postcode_districts()["status"], strict=True))

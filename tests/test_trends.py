@@ -1,4 +1,4 @@
-"""KPI trends across returns (auditkit.trends): one row set per snapshot, values moving as cohorts progress,
+"""KPI trends across returns (auditkit.measures.trends): one row set per snapshot, values moving as cohorts progress,
 what a snapshot sees, the chart, golden output on the samples and ``auditkit kpis --trends``."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from auditkit import read_ilr
-from auditkit.charts import kpi_trend_chart
+from auditkit.case.kpis import case_kpis
 from auditkit.cli import main
-from auditkit.kpis import ALL_AIMS, KPI_IDS, NOT_EVALUATED, case_kpis, kpis
+from auditkit.measures.kpis import ALL_AIMS, KPI_IDS, NOT_EVALUATED, kpis
+from auditkit.measures.trends import TREND_COLUMNS, TRENDS_SCHEMA, kpi_trends, snapshot_view
 from auditkit.readers.contracts import read_contracts
-from auditkit.trends import TREND_COLUMNS, TRENDS_SCHEMA, kpi_trends, snapshot_view
+from auditkit.views.charts import kpi_trend_chart
 from tests.rules.case import write_case
 from tests.test_kpis import uln
 

@@ -27,10 +27,10 @@ from auditkit.errors import ILRFileError
 from auditkit.frames.ilr import DTYPES, ENTITIES, RETURN_FIELDS, SCHEMAS, Entity, empty_frame, entity_columns
 from auditkit.frames.ilr_schema import Element, schemas, year_schema
 from auditkit.privacy import mask_frame
-from auditkit.readers import periods
 from auditkit.readers.discover import ILRSource, find_ilr_files
 from auditkit.readers.ilr_facets import accepts_empty, has_facets, violations
 from auditkit.readers.limits import ENV, Limits
+from auditkit.reference import calendar as periods
 
 HEADER_PATHS: dict[str, tuple[str, ...]] = {
     "collection": ("CollectionDetails", "Collection"),

@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from auditkit.aims import MILESTONE_AIMS
-from auditkit.reference import postcode_district, wmca_area
-from auditkit.rules.context import AIM_KEYS, LEARNER_KEYS, RuleContext, fmt_date, same_code
+from auditkit.facts.context import AIM_KEYS, LEARNER_KEYS, RuleContext, fmt_date, same_code
+from auditkit.reference.aims import MILESTONE_AIMS
+from auditkit.reference.tables import postcode_district, wmca_area
+from auditkit.reference.uln import TEMPORARY_ULN
 from auditkit.rules.registry import rule
-from auditkit.uln import TEMPORARY_ULN
 
 #: The two employer-contribution texts the funder's payment script recognises in a PSM field.
 ACCEPTED_CONTRIBUTIONS: tuple[str, ...] = ("Contribution 10", "Contribution 30")

@@ -11,8 +11,8 @@ import re
 
 import pandas as pd
 
-from auditkit.reference import destination_codes
-from auditkit.rules.context import RuleContext, fmt_date
+from auditkit.facts.context import RuleContext, fmt_date
+from auditkit.reference.tables import destination_codes
 from auditkit.rules.milestone import usable_uln
 from auditkit.rules.registry import rule
 

@@ -16,7 +16,7 @@ Shared derived frames, built once per context:
   reached; M2 and M3: each milestone aim in scope), each attributed to a bootcamp;
 - :func:`evidence_requirements`: what each claim needs (:data:`REQUIREMENTS`), with the documents found;
 - :func:`evidence_issues`: every problem the checks find, one row per document or requirement, which the
-  per-learner view (``auditkit.evidence_view``) shows stage by stage.
+  per-learner view (``auditkit.views.evidence``) shows stage by stage.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from auditkit.facts.context import RuleContext, fmt_date
 from auditkit.readers.employers import employer_id_key, employer_key
 from auditkit.readers.evidence import EVIDENCE_TYPES, EvidenceData
-from auditkit.rules.context import RuleContext, fmt_date
 from auditkit.rules.delivery import ACCEPTED_CONTRIBUTIONS
 from auditkit.rules.milestone import link_milestones, norm_ref
 from auditkit.rules.registry import rule
@@ -113,7 +113,7 @@ def evidence_bootcamps(ctx: RuleContext) -> pd.DataFrame:
 
 
 def _bootcamps(ctx: RuleContext) -> pd.DataFrame:
-    from auditkit.learner_types import learner_types  # imported here: learner_types imports this package
+    from auditkit.facts.learner_types import learner_types  # imported here: learner_types imports this package
 
     boot = ctx.all_bootcamps.merge(_in_scope(ctx)[LEARNER_KEY], on=LEARNER_KEY).reset_index(drop=True)
     boot = boot.assign(bc=range(len(boot)))
@@ -701,7 +701,7 @@ def ev_missing(ctx: RuleContext) -> pd.DataFrame:
     - Milestone 3 (each M3 aim): job offer (independent), new role offer (co-funded), self-employment contract
       (self-employed).
 
-    The learner type is that of the bootcamp the claim is for (``auditkit.learner_types``). One finding per claim,
+    The learner type is that of the bootcamp the claim is for (``auditkit.facts.learner_types``). One finding per claim,
     the value listing what is missing.
 
     **Why it matters**: the funder pays a milestone only on evidence (Wave 5 payment milestones: an offer of

@@ -6,9 +6,9 @@ import weakref
 
 import pandas as pd
 
-from auditkit.rules.context import AIM_KEYS, LEARNER_KEYS, RuleContext, fmt_date
+from auditkit.facts.context import AIM_KEYS, LEARNER_KEYS, RuleContext, fmt_date
+from auditkit.reference.uln import TEMPORARY_ULN, is_valid_uln
 from auditkit.rules.registry import rule
-from auditkit.uln import TEMPORARY_ULN, is_valid_uln
 
 
 @rule("W5_ULN_01", "no-pay", reads=["ULN"], family="learner")

@@ -12,11 +12,11 @@ import weakref
 import numpy as np
 import pandas as pd
 
-from auditkit.aims import M2_AIM, M3_AIM
-from auditkit.rules.context import AIM_KEYS, RuleContext, fmt_date, group_lists
-from auditkit.rules.nearest import nearest_dates, take_pairs
+from auditkit.facts.context import AIM_KEYS, RuleContext, fmt_date, group_lists
+from auditkit.facts.nearest import nearest_dates, take_pairs
+from auditkit.reference.aims import M2_AIM, M3_AIM
+from auditkit.reference.uln import TEMPORARY_ULN
 from auditkit.rules.registry import rule
-from auditkit.uln import TEMPORARY_ULN
 
 #: Columns of the matched bootcamp aim in :func:`link_milestones` (``bc_`` + the aims column).
 BOOTCAMP_COLUMNS = ("return_id", "ukprn", "learn_ref_number", "aim_seq_number", "learn_aim_ref", "learn_start_date",

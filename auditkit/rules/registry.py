@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from auditkit.rules.findings import SEVERITIES
+from auditkit.frames.findings import SEVERITIES
 
 if TYPE_CHECKING:
-    from auditkit.rules.context import RuleContext
+    from auditkit.facts.context import RuleContext
 
 RULE_ID = re.compile(r"^(W5|EV)_[A-Z0-9]+_\d{2}$")
 DOC_HEADINGS = ("What it checks", "Why it matters", "Example")

@@ -11,8 +11,8 @@ import re
 
 import pandas as pd
 
-from auditkit.rules.context import LEARNER_KEYS, RuleContext
-from auditkit.rules.findings import (
+from auditkit.facts.context import LEARNER_KEYS, RuleContext
+from auditkit.frames.findings import (
     FINDINGS_COLUMNS,
     NOT_EVALUATED,
     empty_findings,

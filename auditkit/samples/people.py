@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 from auditkit.samples.world import OUTSIDE_DISTRICTS, STRADDLING_DISTRICTS, WMCA_DISTRICTS
-from auditkit.uln import check_digit
+from auditkit.reference.uln import check_digit
 
 GIVEN_NAMES = {
     "F": ("Amelia", "Aisha", "Bethany", "Chloe", "Danielle", "Ellie", "Fatima", "Grace", "Hannah", "Imogen", "Jasmine",

@@ -1,4 +1,4 @@
-"""The bounded joins of auditkit.rules.nearest pick the same best row as a full merge sorted the same way."""
+"""The bounded joins of auditkit.facts.nearest pick the same best row as a full merge sorted the same way."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditkit.rules.nearest import best_per_key, group_ids, nearest_dates, take_pairs
+from auditkit.facts.nearest import best_per_key, group_ids, nearest_dates, take_pairs
 
 KEYS = st.sampled_from(["a", "b", None])
 DAYS = st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2024, 1, 8)))

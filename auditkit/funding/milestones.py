@@ -72,12 +72,12 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from auditkit.facts.context import AIM_KEYS, RuleContext
+from auditkit.facts.learner_types import LEARNER_TYPES, learner_types
+from auditkit.facts.nearest import best_per_key, nearest_dates, take_pairs
 from auditkit.frames.fields import Field, frame_schema
-from auditkit.learner_types import LEARNER_TYPES, learner_types
-from auditkit.readers.periods import ilr_year_of, year_start
-from auditkit.rules.context import AIM_KEYS, RuleContext
+from auditkit.reference.calendar import ilr_year_of, year_start
 from auditkit.rules.milestone import link_milestones, m2_found, norm_ref, usable_uln
-from auditkit.rules.nearest import best_per_key, nearest_dates, take_pairs
 
 MILESTONES: tuple[str, ...] = ("M1", "M2", "M3")
 #: Share of the price paid at each milestone, in whole percent.
@@ -148,7 +148,7 @@ MILESTONE_FIELDS: tuple[Field, ...] = (
     F("learn_ref_number", "", "str", "Learner's reference at the provider (of the bootcamp aim's return)."),
     F("uln", "", "str", "Learner's ULN as recorded."),
     F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
-    F("learner_type", "", "str", "independent, co-funded or self-employed (auditkit.learner_types)."),
+    F("learner_type", "", "str", "independent, co-funded or self-employed (auditkit.facts.learner_types)."),
     F("milestone", "", "str", "M1 (commencement, 40%), M2 (completion and interview, 30%) or M3 (outcome, 30%)."),
     F("claimed", "", "bool", "M1: the bootcamp aim is recorded; M2/M3: an M2/M3 aim claims it (see the module)."),
     F("earned", "", "bool", "The milestone's conditions are met and no no-pay finding blocks it."),
@@ -507,7 +507,7 @@ def _unlinked_candidates(unlinked: pd.DataFrame, brows: pd.DataFrame, person: st
 def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per bootcamp aim in scope and milestone (M1, M2, M3): claimed, earned, date, period, money and what
     blocks it (see the module docstring for the rules). ``findings`` are the rule findings of the same context
-    (``auditkit.check.check_case(...).findings`` or ``run_rules(ctx)``); None runs every rule."""
+    (``auditkit.case.check.check_case(...).findings`` or ``run_rules(ctx)``); None runs every rule."""
     if findings is None:
         from auditkit.rules import run_rules
 

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.aims import M2_AIM, M3_AIM, is_bootcamp
+from auditkit.frames.findings import NOT_EVALUATED
 from auditkit.readers.contracts import Contracts
 from auditkit.readers.ilr import ILRData
-from auditkit.rules.findings import NOT_EVALUATED
+from auditkit.reference.aims import M2_AIM, M3_AIM, is_bootcamp
 
 WAVE_WINDOW = (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
 AIM_KEYS = ["return_id", "ukprn", "learn_ref_number", "aim_seq_number"]

@@ -1,7 +1,7 @@
 """KPI trends across returns: the KPIs as they stood at each snapshot return of each provider.
 
 Providers send a return every month or so, each a snapshot of the same learners. :func:`kpi_trends` computes
-the KPIs (:func:`auditkit.kpis.kpis`, cumulative per provider and bootcamp aim) as of every snapshot, so an
+the KPIs (:func:`auditkit.measures.kpis.kpis`, cumulative per provider and bootcamp aim) as of every snapshot, so an
 analyst sees how a provider's figures moved: learners progress, drop out, complete and reach outcomes between
 returns, and providers correct or add records.
 
@@ -11,7 +11,8 @@ snapshot itself, P's latest earlier-year return as of D (so an M3 in the 2024-25
 M2 in the 2023-24 return), and the other providers' latest returns as of D (so the whole-dataset rules, such as a
 second Milestone 1 for a ULN, see what the funder could have seen on that date). The rules, the milestones and
 the KPIs are computed on that view as of D; the last snapshot of each provider therefore gives the same figures
-as :func:`auditkit.kpis.kpis` on everything loaded (unless evidence dated after it changes them). Returns sharing a
+as :func:`auditkit.measures.kpis.kpis` on everything loaded (unless evidence dated after it changes them).
+Returns sharing a
 preparation date share one evaluation.
 
 A snapshot sees the evidence documents dated (``document_date``) on or before its date, and the employer scores
@@ -27,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from auditkit.frames.fields import Field, empty_frame_of, frame_schema
-from auditkit.kpis import KPI_BY_ID, KPIResult, kpis, latest_values
+from auditkit.measures.kpis import KPI_BY_ID, KPIResult, kpis, latest_values
 from auditkit.readers.ilr import ILRData, latest_returns
 
 F = Field
@@ -39,7 +40,7 @@ TREND_FIELDS: tuple[Field, ...] = (
     F("return_id", "", "str", "The snapshot return."),
     F("as_of", "", "date", "Preparation date of the snapshot: the date the KPIs are as of."),
     F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim, or `all` for the provider's total."),
-    F("kpi", "", "str", "KPI id (see `auditkit.kpis.KPIS`)."),
+    F("kpi", "", "str", "KPI id (see `auditkit.measures.kpis.KPIS`)."),
     F("numerator", "", "int", "Cumulative numerator as of the snapshot (the count for starts and M1 achieved)."),
     F("denominator", "", "int", "Cumulative denominator as of the snapshot (NA for counts)."),
     F("value", "", "decimal", "numerator / denominator (a ratio), or the count."),
@@ -99,7 +100,7 @@ def snapshot_kpis(data: ILRData, contracts: Any, as_of: Any, *, evidence: Any = 
     ``employers`` is not given); the evidence checks run on what existed on the date."""
     from dataclasses import replace
 
-    from auditkit.milestones import milestones
+    from auditkit.funding.milestones import milestones
     from auditkit.rules import RuleContext, run_rules
 
     day = pd.Timestamp(as_of).normalize()

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditkit.facts.context import WAVE_WINDOW
+from auditkit.facts.scope import choose_returns
+from auditkit.frames.findings import NOT_EVALUATED, SEVERITIES, SEVERITY_ORDER
 from auditkit.privacy import mask_frame
 from auditkit.readers.contracts import Contracts, read_contracts
 from auditkit.readers.discover import EMPLOYER_PATTERNS, CaseFiles, InputError, find_case, require_ilr
@@ -18,9 +21,6 @@ from auditkit.readers.employers import read_employers
 from auditkit.readers.evidence import EvidenceData, read_evidence
 from auditkit.readers.ilr import ILRData, read_ilr
 from auditkit.rules import RuleContext, run_rules
-from auditkit.rules.context import WAVE_WINDOW
-from auditkit.rules.findings import NOT_EVALUATED, SEVERITIES, SEVERITY_ORDER
-from auditkit.scope import choose_returns
 
 log = logging.getLogger("auditkit.privacy")
 
@@ -68,7 +68,7 @@ def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = No
     ``employers`` wins over a register found with the evidence, which wins over the case folder's. When there is
     evidence, the EV_* checks run with the rules.
 
-    ``as_of`` and ``returns`` choose the returns audited (see :func:`auditkit.scope.choose_returns`). Raises
+    ``as_of`` and ``returns`` choose the returns audited (see :func:`auditkit.facts.scope.choose_returns`). Raises
     :class:`InputError` when ``paths`` hold no ILR file."""
     paths = list(paths)
     manifest, documents, register = evidence_inputs(evidence) if evidence is not None else (None, None, None)
@@ -82,7 +82,7 @@ def check_case(paths: Iterable[str | Path], *, contracts: str | Path | None = No
     contract_data = read_contracts(case.contracts) if case.contracts else None
     directory = None
     if postcodes:
-        from auditkit.reference import read_postcode_directory
+        from auditkit.reference.tables import read_postcode_directory
 
         directory = read_postcode_directory(postcodes)
     evidence_data = load_evidence(case, data)

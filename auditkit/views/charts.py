@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 def starts_chart(starts: pd.DataFrame, title: str = "Bootcamp starts and learners per provider and month") -> go.Figure:
     """Bars of bootcamp starts and a line of distinct learners, per provider, by month.
 
-    ``starts`` is :func:`auditkit.summaries.starts_by_month`.
+    ``starts`` is :func:`auditkit.views.summaries.starts_by_month`.
     """
     fig = go.Figure()
     for ukprn, rows in starts.groupby("ukprn", sort=True):
@@ -24,7 +24,7 @@ def starts_chart(starts: pd.DataFrame, title: str = "Bootcamp starts and learner
 
 def _kpi_scale(kpi: str) -> tuple[float, str]:
     """(multiplier, axis title) of a KPI: rates are drawn in percent, counts as they are."""
-    from auditkit.kpis import KPI_BY_ID
+    from auditkit.measures.kpis import KPI_BY_ID
 
     k = KPI_BY_ID[kpi]
     return (100.0, f"{k.label} (%)") if k.unit == "ratio" else (1.0, k.label)
@@ -42,10 +42,10 @@ def kpi_trend_chart(trends: pd.DataFrame, ukprn: int, kpi: str, title: str | Non
     """One line per bootcamp aim (and the provider's ``all``) of a KPI across the provider's snapshot returns,
     with the target as a dashed line.
 
-    ``trends`` is :func:`auditkit.trends.kpi_trends`. Points carry ``customdata`` (ukprn, bootcamp aim, kpi,
+    ``trends`` is :func:`auditkit.measures.trends.kpi_trends`. Points carry ``customdata`` (ukprn, bootcamp aim, kpi,
     return_id) for drilling into the snapshot.
     """
-    from auditkit.trends import snapshot_label
+    from auditkit.measures.trends import snapshot_label
 
     rows = trends[(trends["ukprn"] == int(ukprn)) & (trends["kpi"] == kpi)]
     rows = rows.sort_values(["as_of", "ilr_year", "period"], kind="stable")
@@ -69,8 +69,9 @@ def kpi_chart(values: pd.DataFrame, ukprn: int, kpi: str, *, cumulative: bool = 
     """A KPI of one provider by calendar month: one line per bootcamp aim (``aims``, default every aim and
     ``all``), cumulative by default, with the target as a dashed line.
 
-    ``values`` is :attr:`auditkit.kpis.KPIResult.values`. Points carry ``customdata`` (ukprn, bootcamp aim, kpi,
-    month): pass them to :meth:`auditkit.kpis.KPIResult.members_of` to list the learners behind a point.
+    ``values`` is :attr:`auditkit.measures.kpis.KPIResult.values`. Points carry ``customdata``
+    (ukprn, bootcamp aim, kpi, month): pass them to :meth:`auditkit.measures.kpis.KPIResult.members_of` to list
+    the learners behind a point.
     """
     rows = values[(values["ukprn"] == int(ukprn)) & (values["kpi"] == kpi)]
     if aims is not None:

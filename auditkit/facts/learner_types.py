@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditkit.rules.context import RuleContext
+from auditkit.facts.context import RuleContext
 
 INDEPENDENT, CO_FUNDED, SELF_EMPLOYED = "independent", "co-funded", "self-employed"
 LEARNER_TYPES = (INDEPENDENT, CO_FUNDED, SELF_EMPLOYED)

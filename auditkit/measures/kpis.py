@@ -1,6 +1,6 @@
 """KPIs of the spec (``milestones-and-kpis.md``) per provider and bootcamp aim, per month and cumulative.
 
-:func:`kpis` turns the milestone frame (:mod:`auditkit.milestones`) of a context, and optionally the evidence
+:func:`kpis` turns the milestone frame (:mod:`auditkit.funding.milestones`) of a context, and optionally the evidence
 tracker and the employer register, into a :class:`KPIResult`:
 
 - ``values``: one row per provider x bootcamp aim (and an ``"all"`` total per provider) x KPI x calendar month,
@@ -85,7 +85,7 @@ import pandas as pd
 
 from auditkit.frames.fields import Field, empty_frame_of, frame_schema
 from auditkit.readers.employers import employer_id_key
-from auditkit.reference import destination_codes
+from auditkit.reference.tables import destination_codes
 
 #: ``bootcamp_aim`` of the provider totals.
 ALL_AIMS = "all"
@@ -155,7 +155,7 @@ F = Field
 KPI_VALUE_FIELDS: tuple[Field, ...] = (
     F("ukprn", "", "int", "Provider."),
     F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim, or `all` for the provider's total."),
-    F("kpi", "", "str", "KPI id (see `auditkit.kpis.KPIS`): starts, m1_achieved, drop_out_rate, ..."),
+    F("kpi", "", "str", "KPI id (see `auditkit.measures.kpis.KPIS`): starts, m1_achieved, drop_out_rate, ..."),
     F("month", "", "str", "Calendar month (YYYY-MM) of the KPI's event date (see the KPI's definition)."),
     F("numerator", "", "int", "Members counted in the numerator this month (the count, for starts and M1 achieved); "
       "NA when not evaluated."),
@@ -711,7 +711,7 @@ def kpis(ctx: Any, milestones: pd.DataFrame, evidence: pd.DataFrame | None = Non
 
     ``ctx`` is the :class:`~auditkit.rules.RuleContext` the milestone frame was computed on (PSM destination
     codes, DPOutcomes, employment statuses and the as-of dates come from it; ``None`` is allowed with
-    ``as_of``). ``milestones`` is :func:`auditkit.milestones.milestones` of it. ``evidence`` is the evidence
+    ``as_of``). ``milestones`` is :func:`auditkit.funding.milestones.milestones` of it. ``evidence`` is the evidence
     tracker frame (``ukprn, learn_ref_number, evidence_type, amount, employer, ...``) and ``employers`` the
     employer register (``employer_id, name, size, satisfaction, date_contacted, ...``); without them the KPIs
     that need them are ``not-evaluated``. ``as_of`` overrides the as-of date (a date, or a mapping
@@ -780,41 +780,3 @@ def kpi_catalogue() -> pd.DataFrame:
         "kpi": k.id, "label": k.label, "unit": k.unit, "month": k.month, "denominator": k.denominator or "-",
         "numerator": k.numerator, "target": k.target, "direction": k.direction, "needs": ", ".join(k.needs) or "-",
         "per_provider_only": k.per_provider_only} for k in KPIS])
-
-
-# -- a whole case --------------------------------------------------------------------------------------------
-
-@dataclass
-class KPICase:
-    """Everything :func:`case_kpis` read and computed."""
-
-    data: Any
-    contracts: Any
-    context: Any
-    findings: pd.DataFrame
-    milestones: pd.DataFrame
-    evidence: pd.DataFrame | None
-    employers: pd.DataFrame | None
-    result: KPIResult
-    loaded: Any = None  # every return read, before ``returns`` / ``as_of`` chose among them
-
-
-def case_kpis(paths: Any, *, contracts: Any = None, evidence: Any = None, employers: Any = None,
-              progress: bool | None = None, returns: Any = (), as_of: Any = None) -> KPICase:
-    """Read a case (ILR returns, contracts, evidence and employer register, found by convention or given as
-    :func:`auditkit.check.check_case` does), run the rules (with the evidence checks when there is evidence),
-    compute the milestones and the KPIs: what ``auditkit kpis`` does."""
-    from auditkit.check import check_case
-    from auditkit.milestones import milestones as milestone_frame
-    from auditkit.readers.employers import read_employers
-
-    checked = check_case(list(paths), contracts=contracts, evidence=evidence, employers=employers, progress=progress,
-                         returns=returns, as_of=as_of)
-    ev = checked.evidence.evidence if checked.evidence is not None else None
-    emp = checked.evidence.employers if checked.evidence is not None else None
-    if emp is None and checked.case.employers is not None:
-        emp = read_employers(checked.case.employers).employers
-    ms = milestone_frame(checked.context, checked.raw_findings)
-    result = kpis(checked.context, ms, ev, emp)
-    return KPICase(checked.data, checked.contracts, checked.context, checked.findings, ms, ev, emp, result,
-                   checked.loaded)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from auditkit.facts.context import RuleContext, fmt_date
 from auditkit.readers.evidence import STAGES
-from auditkit.rules.context import RuleContext, fmt_date
 from auditkit.rules.evidence import (
     CLAIM_OF_STAGE,
     CO_FUNDED,
@@ -220,8 +220,8 @@ def evidence_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim
 
 
 def _learner_findings(ctx: RuleContext, ukprn: int, learn_ref_number: str) -> pd.DataFrame:
+    from auditkit.frames.findings import empty_findings
     from auditkit.rules import all_rules, run_rules
-    from auditkit.rules.findings import empty_findings
 
     if evidence_of(ctx) is None:
         return empty_findings()

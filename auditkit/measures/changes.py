@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditkit.aims import M2_AIM, M3_AIM
 from auditkit.frames.fields import Field, empty_frame_of, frame_schema
 from auditkit.frames.ilr import ENTITY_BY_FRAME
 from auditkit.privacy import mask_frame
 from auditkit.readers.ilr import ILRData
+from auditkit.reference.aims import M2_AIM, M3_AIM
 
 LEARNER_ADDED, LEARNER_REMOVED = "learner-added", "learner-removed"
 AIM_ADDED, AIM_REMOVED = "aim-added", "aim-removed"

@@ -15,12 +15,12 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from auditkit.check import CheckResult, check_case, fails, filter_severity, provider_names, summary_by_provider
+from auditkit.case.check import CheckResult, check_case, fails, filter_severity, provider_names, summary_by_provider
+from auditkit.facts.scope import choose_returns, problem_lines, read_problem_returns, scope_warnings
 from auditkit.privacy import mask_frame
 from auditkit.readers.discover import InputError, find_case, require_ilr
 from auditkit.readers.ilr import ILRData, read_ilr
-from auditkit.scope import choose_returns, problem_lines, read_problem_returns, scope_warnings
-from auditkit.summaries import returns_overview
+from auditkit.views.summaries import returns_overview
 from auditkit.writers.tables import output_format, prepare_out, to_csv, to_json, write_xlsx
 
 PATHS = click.Path(path_type=Path)
@@ -361,7 +361,7 @@ def milestones_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Pa
 
     Example: auditkit milestones samples --summary
     """
-    from auditkit.milestones import EVIDENCE_COUNTING, funding_summary, milestones, provider_totals
+    from auditkit.funding.milestones import EVIDENCE_COUNTING, funding_summary, milestones, provider_totals
 
     result = _open(paths, contracts, evidence, employers, return_files, as_of, all_returns=all_returns)
     _say_revealed(reveal, "milestones")
@@ -386,7 +386,7 @@ MONEY_HEADINGS = {"amount_claimed": "claimed £", "amount_due": "earned £", "at
 
 
 def _milestones_table(frame: pd.DataFrame, summary: pd.DataFrame | None, result: CheckResult) -> str:
-    from auditkit.milestones import BLOCK_REASONS, provider_totals
+    from auditkit.funding.milestones import BLOCK_REASONS, provider_totals
 
     ctx = result.context
     width = _width()
@@ -458,9 +458,9 @@ def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | N
 
     Example: auditkit kpis samples --trends
     """
-    from auditkit import kpis as kpi_module
-    from auditkit.changes import change_histories, mask_changes
-    from auditkit.trends import kpi_trends
+    from auditkit.case.kpis import case_kpis
+    from auditkit.measures.changes import change_histories, mask_changes
+    from auditkit.measures.trends import kpi_trends
 
     if trends and changes:
         raise click.UsageError("--trends and --changes cannot be combined: run the command once for each")
@@ -475,7 +475,7 @@ def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | N
             notes = _note(problem_lines(loaded, data), chosen)
             table, what = (lambda: notes + _kpi_changes_table(frame)), "changes"
         else:
-            case = kpi_module.case_kpis(paths, contracts=contracts, evidence=evidence, employers=employers,
+            case = case_kpis(paths, contracts=contracts, evidence=evidence, employers=employers,
                                         returns=return_files, as_of=day)
             notes = _note(problem_lines(case.loaded, case.data), chosen)
             if trends:
@@ -499,7 +499,7 @@ def _kpi_shown(value: object, unit: str) -> str:
 
 
 def _kpi_table(result: object, with_evidence: bool, with_employers: bool) -> str:
-    from auditkit.kpis import KPI_BY_ID
+    from auditkit.measures.kpis import KPI_BY_ID
 
     latest = result.latest()  # type: ignore[attr-defined]
     lines = [f"KPIs of {latest['ukprn'].nunique()} providers (latest return of each provider and year; evidence "
@@ -526,8 +526,8 @@ def _kpi_table(result: object, with_evidence: bool, with_employers: bool) -> str
 
 
 def _kpi_trends_table(trends: pd.DataFrame) -> str:
-    from auditkit.kpis import KPI_BY_ID
-    from auditkit.trends import snapshot_label
+    from auditkit.measures.kpis import KPI_BY_ID
+    from auditkit.measures.trends import snapshot_label
 
     if trends.empty:
         return "No snapshot returns.\n"
@@ -544,7 +544,7 @@ def _kpi_trends_table(trends: pd.DataFrame) -> str:
 
 
 def _kpi_changes_table(changes: pd.DataFrame) -> str:
-    from auditkit.changes import summary as change_summary
+    from auditkit.measures.changes import summary as change_summary
 
     if changes.empty:
         return "No changes between consecutive returns.\n"
@@ -579,8 +579,8 @@ def docs(out: Path) -> None:
 
     Example: auditkit docs --out docs
     """
-    from auditkit.docs import frames_markdown
     from auditkit.rules.docs import rules_markdown
+    from auditkit.views.docs import frames_markdown
 
     out.mkdir(parents=True, exist_ok=True)
     for name, text in (("frames.md", frames_markdown()), ("rules.md", rules_markdown())):

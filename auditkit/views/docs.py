@@ -73,8 +73,8 @@ def _years_section() -> list[str]:
 
 def _other_frames() -> list[str]:
     """Frames declared outside the ILR reader: contracts, findings."""
+    from auditkit.frames.findings import FINDING_FIELDS
     from auditkit.readers.contracts import AIM_FIELDS, CONTRACT_FIELDS
-    from auditkit.rules.findings import FINDING_FIELDS
 
     out = _table("contracts", "From `contracts.toml` (`auditkit.readers.contracts.read_contracts`): one row per "
                  "provider's contract.", list(CONTRACT_FIELDS))
@@ -110,38 +110,39 @@ def _evidence_frames() -> list[str]:
 
 def _milestone_frames() -> list[str]:
     """Milestones and their funding summary (``auditkit milestones``)."""
-    from auditkit.milestones import MILESTONE_FIELDS, SUMMARY_FIELDS
+    from auditkit.funding.milestones import MILESTONE_FIELDS, SUMMARY_FIELDS
 
-    out = _table("milestones", "`auditkit.milestones.milestones(ctx, findings)` (`auditkit milestones`): one row "
-                 "per bootcamp aim and milestone (M1, M2, M3); the rules for claimed, earned and `blocked_by` are in "
-                 "the module's docstring.", list(MILESTONE_FIELDS))
-    out += _table("milestone_summary", "`auditkit.milestones.funding_summary(milestones)` (`auditkit milestones "
-                  "--summary`): one row per provider, bootcamp aim and milestone, pounds exact to the penny.",
+    out = _table("milestones", "`auditkit.funding.milestones.milestones(ctx, findings)` (`auditkit milestones`): "
+                 "one row per bootcamp aim and milestone (M1, M2, M3); the rules for claimed, earned and `blocked_by` "
+                 "are in the module's docstring.", list(MILESTONE_FIELDS))
+    out += _table("milestone_summary", "`auditkit.funding.milestones.funding_summary(milestones)` "
+                  "(`auditkit milestones --summary`): one row per provider, bootcamp aim and milestone, pounds exact "
+                  "to the penny.",
                   list(SUMMARY_FIELDS))
     return out
 
 
 def _kpi_frames() -> list[str]:
     """KPI values and members, KPI trends, change history (``auditkit kpis``)."""
-    from auditkit.changes import CHANGE_FIELDS
-    from auditkit.kpis import KPI_MEMBER_FIELDS, KPI_VALUE_FIELDS, KPIS
-    from auditkit.trends import TREND_FIELDS
+    from auditkit.measures.changes import CHANGE_FIELDS
+    from auditkit.measures.kpis import KPI_MEMBER_FIELDS, KPI_VALUE_FIELDS, KPIS
+    from auditkit.measures.trends import TREND_FIELDS
 
-    out = _table("kpi_values", "`auditkit.kpis.kpis(...).values` (`auditkit kpis`): one row per provider, bootcamp "
-                 "aim (and `all`), KPI and calendar month; the KPIs are below (`auditkit.kpis` explains the months, "
-                 "cumulative values and statuses).", list(KPI_VALUE_FIELDS))
+    out = _table("kpi_values", "`auditkit.measures.kpis.kpis(...).values` (`auditkit kpis`): one row per provider, "
+                 "bootcamp aim (and `all`), KPI and calendar month; the KPIs are below (`auditkit.measures.kpis` "
+                 "explains the months, cumulative values and statuses).", list(KPI_VALUE_FIELDS))
     out += ["| kpi | month of | denominator | numerator | target | needs |", "|---|---|---|---|---|---|"]
     for k in KPIS:
         target = "" if k.target is None else f"{'at most' if k.direction == 'at-most' else 'at least'} {k.target:.0%}"
         out.append(f"| `{k.id}` | {k.month} | {k.denominator or '(a count)'} | {k.numerator} | {target} | "
                    f"{', '.join(k.needs)}{' (per provider only)' if k.per_provider_only else ''} |")
     out.append("")
-    out += _table("kpi_members", "`auditkit.kpis.kpis(...).members`: the bootcamp aims (or employers) behind each KPI "
-                  "value, as numerator or denominator members.", list(KPI_MEMBER_FIELDS))
-    out += _table("kpi_trends", "`auditkit.trends.kpi_trends` (`auditkit kpis --trends`): the cumulative KPIs as of "
-                  "each snapshot return of each provider.", list(TREND_FIELDS))
-    out += _table("changes", "`auditkit.changes.change_history` (`auditkit kpis --changes`): one row per change a "
-                  "provider made between two returns.", list(CHANGE_FIELDS))
+    out += _table("kpi_members", "`auditkit.measures.kpis.kpis(...).members`: the bootcamp aims (or employers) "
+                  "behind each KPI value, as numerator or denominator members.", list(KPI_MEMBER_FIELDS))
+    out += _table("kpi_trends", "`auditkit.measures.trends.kpi_trends` (`auditkit kpis --trends`): "
+                  "the cumulative KPIs as of each snapshot return of each provider.", list(TREND_FIELDS))
+    out += _table("changes", "`auditkit.measures.changes.change_history` (`auditkit kpis --changes`): "
+                  "one row per change a provider made between two returns.", list(CHANGE_FIELDS))
     return out
 
 

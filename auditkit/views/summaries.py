@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditkit.aims import bootcamp_deliveries
 from auditkit.readers.ilr import ILRData
+from auditkit.reference.aims import bootcamp_deliveries
 
 
 def starts_by_month(data: ILRData) -> pd.DataFrame:

@@ -1,0 +1,1 @@
+"""What each learner earned against what was claimed: milestones and funding at risk (layer 4)."""

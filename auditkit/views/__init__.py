@@ -1,0 +1,1 @@
+"""What people look at: per-learner views, summaries, charts, generated docs (layer 8)."""
