@@ -770,7 +770,9 @@ def read_evidence(manifest: str | Path | None = None, documents: str | Path | No
     if folder is not None and not folder.is_dir():
         raise InputError(f"{folder}: not a folder of documents")
     scan, skipped = _scan(folder) if folder is not None else (None, empty_problems())
-    parts, extras, problems = [], [], [skipped]
+    parts: list[pd.DataFrame] = []
+    extras: list[str] = []
+    problems = [skipped]
     listed: set[str] = set()
     columns: frozenset[str] | None = None
     if manifest is not None:
