@@ -1194,7 +1194,8 @@ class ILRData:
         """Only the latest return of each provider and ILR year (see :func:`latest_returns`)."""
         return self.select(latest_returns(self.returns)["return_id"])
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
+        """Counts of returns, providers, learners, aims, destinations and problems; the years and periods."""
         r = self.returns
         return {
             "returns": len(r),
