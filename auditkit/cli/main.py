@@ -377,7 +377,7 @@ def milestones_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Pa
 
 
 def _money(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:,.2f}"  # type: ignore[arg-type, call-overload]
+    return "" if value is None or pd.isna(value) else f"{value:,.2f}"
 
 
 #: Headings of the funding columns in the terminal tables.
@@ -492,7 +492,7 @@ def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | N
     _output(frame, fmt, out, table, what)
 
 
-def _kpi_shown(value: object, unit: str) -> str:
+def _kpi_shown(value: float | None, unit: str) -> str:
     if value is None or pd.isna(value):
         return "-"
     return f"{float(value) * 100:.1f}%" if unit == "ratio" else f"{float(value):g}"

@@ -619,7 +619,7 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).astype("Float64")
 
 
-def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[int, str],
+def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[int, str | None],
                as_of: dict[int, pd.Timestamp]) -> tuple[pd.DataFrame, pd.DataFrame]:
     f = facts.frame.copy()
     f["month"] = pd.to_datetime(f["event_date"]).dt.strftime("%Y-%m").astype("string")

@@ -137,7 +137,7 @@ class Contracts:
 
 def _as_int(value: object) -> int | None:
     try:
-        return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload, arg-type]
+        return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]  # any cell: int() refuses what it cannot read
     except (TypeError, ValueError):
         return None
 

@@ -26,10 +26,10 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pandera.pandas as pa
@@ -40,6 +40,8 @@ from auditkit.readers.limits import ENV, Limits, size_text
 from auditkit.readers.paths import Skipped, unsafe_name, walk
 
 F = Field
+#: One value of :func:`file_facts`: text, a count, a PDF's date, or None.
+FileFact: TypeAlias = str | int | dt.datetime | None
 
 #: Stages of the evidence behind a bootcamp, in the order a learner goes through them.
 STAGES: tuple[str, ...] = ("eligibility", "co-funding", "delivery", "completion", "M2", "M3", "after")
@@ -141,7 +143,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 }
 
 
-def typed_frame(rows: pd.DataFrame | list[dict[str, Any]], fields: tuple[Field, ...]) -> pd.DataFrame:
+def typed_frame(rows: pd.DataFrame | Sequence[Mapping[str, object]], fields: tuple[Field, ...]) -> pd.DataFrame:
     """A frame with exactly the declared columns and dtypes (missing columns empty), in declaration order."""
     df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     out: dict[str, pd.Series] = {}
@@ -491,7 +493,7 @@ def _pdf_date(meta: Any, attribute: str) -> dt.datetime | None:
     return value.replace(tzinfo=None) if isinstance(value, dt.datetime) else None
 
 
-def pdf_facts(path: Path) -> dict[str, Any]:
+def pdf_facts(path: Path) -> dict[str, FileFact]:
     """Metadata of a PDF: ``file_status`` (present, unreadable or encrypted), ``pdf_*`` values, ``error``."""
     from pypdf import PdfReader
 
@@ -504,7 +506,7 @@ def pdf_facts(path: Path) -> dict[str, Any]:
             if not reader.decrypt(""):
                 return {"file_status": status, "error": "the PDF is encrypted (it needs a password to open)"}
         meta = reader.metadata
-        facts = {"file_status": status, "pdf_pages": len(reader.pages),
+        facts: dict[str, FileFact] = {"file_status": status, "pdf_pages": len(reader.pages),
                  "error": "the PDF is encrypted (it opens without a password)" if status == "encrypted" else None}
     except Exception as exc:  # a damaged PDF can fail in many ways inside pypdf
         return {"file_status": "unreadable", "error": f"pypdf cannot read it ({type(exc).__name__}: {exc})"}
@@ -522,7 +524,7 @@ def _meta_text(meta: Any, attribute: str) -> str | None:
     return None if value is None else str(value)
 
 
-def file_facts(path: Path) -> dict[str, Any]:
+def file_facts(path: Path) -> dict[str, FileFact]:
     """``sha256``, ``file_size`` and, for a PDF, :func:`pdf_facts` of one file; a file that cannot be opened
     (permissions, a folder, ...) is ``unreadable`` with the reason in ``error``."""
     try:
@@ -770,7 +772,9 @@ def read_evidence(manifest: str | Path | None = None, documents: str | Path | No
     if folder is not None and not folder.is_dir():
         raise InputError(f"{folder}: not a folder of documents")
     scan, skipped = _scan(folder) if folder is not None else (None, empty_problems())
-    parts, extras, problems = [], [], [skipped]
+    parts: list[pd.DataFrame] = []
+    extras: list[str] = []
+    problems = [skipped]
     listed: set[str] = set()
     columns: frozenset[str] | None = None
     if manifest is not None:

@@ -12,7 +12,7 @@ import gc
 import hashlib
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -120,7 +120,7 @@ def _specs(year: str | None) -> dict[str, _Spec]:
             fields, kids = schema.fields(e.xml), schema.children(e.xml)
             slots = {x: i for x, i in slots.items() if x in fields}
             children = {x: c for x, c in children.items() if x in kids}
-            max_children = {x: kids[x].max_occurs for x in children if kids[x].max_occurs is not None}
+            max_children = {x: most for x in children if (most := kids[x].max_occurs) is not None}
             min_children = tuple(x for x in children if kids[x].min_occurs > 0)
         folded = {x.casefold(): x for x in [*slots, *children]}
         specs[e.xml] = _Spec(e, len(columns), slots, children, paths[e.xml], folded, max_children, min_children)
@@ -271,7 +271,7 @@ class _FileReader:
             return ""
         return text
 
-    def too_long(self, name: str, size: int, line: int | None, lrn: Any, entity: str | None = None) -> None:
+    def too_long(self, name: str | None, size: int, line: int | None, lrn: Any, entity: str | None = None) -> None:
         """Report a text node over the limit (read as empty)."""
         self.problem(line, f"<{name}> holds {size:,} characters, more than the limit of {self.max_text:,} "
                      f"({ENV['text_chars']}); read as empty", lrn=lrn, entity=entity, field_name=name, facet="limit",
@@ -382,7 +382,7 @@ class _FileReader:
         row = prefix + [None] * (spec.width - len(prefix))
         row[-1] = el.sourceline + self.line_offset
         slots, children = bound.slots, bound.children
-        pending = None
+        pending: list[tuple[Any, _Bound]] | None = None
         for child in el:
             tag = child.tag
             slot = slots.get(tag)
@@ -419,8 +419,9 @@ class _FileReader:
         if pending:
             emp_seq = 0
             is_learner = spec.entity.xml == "Learner"
-            prev, run = None, 0  # consecutive records of one child entity (the schema's sequence keeps them together)
-            seen = [] if spec.min_children else None
+            prev: _Bound | None = None
+            run = 0  # consecutive records of one child entity (the schema's sequence keeps them together)
+            seen: list[str] | None = [] if spec.min_children else None
             for child, sub in pending:
                 if sub is not prev:
                     if prev is not None and run > prev.most:
@@ -438,7 +439,7 @@ class _FileReader:
                 else:
                     keys = row[: len(sub.spec.entity.keys)]
                 self.record(child, sub, keys, row[2] if is_learner else lrn)
-            if run > prev.most:
+            if prev is not None and run > prev.most:  # prev is the last run's entity (pending is not empty)
                 self.too_many(el, spec, prev, run, lrn if lrn is not None else row[2])
             if seen is not None:
                 for x in spec.min_children:
@@ -523,7 +524,7 @@ class _FileReader:
                 if sf.tag.__class__ is str:
                     self.unknown(sf, "SourceFiles", "SourceFiles", None)
                 continue
-            rec = {"return_id": self.return_id}
+            rec: dict[str, str | None] = {"return_id": self.return_id}
             for c in sf:
                 n = self.name(c.tag)
                 col = _SOURCE_FILE_COLUMNS.get(n or "")
@@ -660,7 +661,7 @@ def _parse(pieces: Iterable[bytes]) -> Any:
     return parser.close()
 
 
-def _slices(data: bytes, begin: int, stop: int, cuts: list[tuple[int, int, bytes]] = ()) -> Iterator[bytes]:
+def _slices(data: bytes, begin: int, stop: int, cuts: Sequence[tuple[int, int, bytes]] = ()) -> Iterator[bytes]:
     """``data[begin:stop]`` in pieces of at most :data:`_FEED` bytes, each cut (start, end) replaced by its newlines
     (so that line numbers stay right)."""
     for start, end, _ in cuts:
@@ -742,7 +743,7 @@ def _recover(reader: _FileReader, data: bytes) -> None:
         piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0,
                             max_text=reader.max_text)
         piece.inherit(reader)
-        kind = _LEARNER_START.match(data, begin).group(1)
+        kind = _LEARNER_START.match(data, begin).group(1)  # type: ignore[union-attr]  # begin is where it matched
         try:
             root = _parse_part(piece, data, [(begin, stop, 0)], before=wrapper_open, after=wrapper_close,
                                entity=kind.decode())
@@ -951,7 +952,8 @@ def _typed_column(values: np.ndarray, kind: str, present: np.ndarray | None = No
     if not present.any():  # common: optional elements nobody fills in
         return pd.array([None] * len(values), dtype=DTYPES[kind]), present
     if kind == "str":
-        return pd.array(np.where(present, values, None), dtype="string"), np.zeros(len(values), bool)
+        return pd.array(np.where(present, values, None),  # type: ignore[call-overload]  # numpy stubs: no None fill
+                        dtype="string"), np.zeros(len(values), bool)
     if kind == "int":
         try:  # the common case, plain digits: five times faster than to_numeric
             numbers = np.zeros(len(values), dtype=np.int64)
@@ -959,7 +961,7 @@ def _typed_column(values: np.ndarray, kind: str, present: np.ndarray | None = No
             return pd.arrays.IntegerArray(numbers, ~present), np.zeros(len(values), bool)
         except (ValueError, OverflowError, TypeError):
             pass  # something else in the column: the careful path below says what
-    series = pd.Series(np.where(present, values, None), dtype=object)
+    series = pd.Series(np.where(present, values, None), dtype=object)  # type: ignore[call-overload]  # as above
     if kind in ("int", "decimal"):
         numbers = pd.to_numeric(series, errors="coerce")
         if kind == "int":
@@ -1007,7 +1009,7 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
     rids = raw[0]
     distinct = {years.get(r) for r in set(rids.tolist())}
     if len(distinct) == 1:
-        groups = [(distinct.pop(), None)]
+        groups: list[tuple[str | None, np.ndarray | None]] = [(distinct.pop(), None)]
     else:
         year_of = np.array([years.get(r) for r in rids], dtype=object)
         groups = [(y, np.flatnonzero(year_of == y)) for y in sorted(distinct, key=str)]
@@ -1048,13 +1050,13 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
                 if numbers is None and f.kind in ("int", "decimal"):
                     numbers = typed.to_numpy(dtype="float64", na_value=np.nan)
                 nums = None if numbers is None else (numbers if where is None else numbers[where])
-                for i, facet, expected in violations(el, vals, nums, schemas()[year].restricted_pattern, have):
+                for i, facet, expected in violations(el, vals, nums, schemas()[year or ""].restricted_pattern, have):
                     _report(problems, files, g_rids[i:i + 1], g_lines[i:i + 1], g_lrns[i:i + 1], _ONE, entity.xml,
                             xml, vals[i],
                             f"<{xml}> {vals[i]!r} breaks the {year} schema: expected {expected} ({facet}); kept as "
                             "written", facet=facet, expected=expected)
         if bad.any():
-            for i in np.flatnonzero(bad):
+            for i in np.flatnonzero(bad).tolist():
                 expected = _expected(f.kind, values[i])
                 _report(problems, files, raw[0][i:i + 1], raw[-1][i:i + 1], lrns[i:i + 1], np.ones(1, bool),
                         entity.xml, xml, values[i], f"<{xml}> is {values[i]!r}, expected {expected}; read as empty",
@@ -1192,7 +1194,8 @@ class ILRData:
         """Only the latest return of each provider and ILR year (see :func:`latest_returns`)."""
         return self.select(latest_returns(self.returns)["return_id"])
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
+        """Counts of returns, providers, learners, aims, destinations and problems; the years and periods."""
         r = self.returns
         return {
             "returns": len(r),

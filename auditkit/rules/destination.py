@@ -55,7 +55,7 @@ def _matched(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.Dat
 
 def _or_none(value: object) -> str:
     """A DPOutcome's OutType or OutCode for a message: ``(none)`` when missing or unreadable."""
-    return "(none)" if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+    return "(none)" if value is None or pd.isna(value) else str(value)
 
 
 def _psm_codes(ctx: RuleContext, aims: pd.DataFrame) -> pd.DataFrame:

@@ -63,7 +63,7 @@ LABELS = {"M1": "Milestone 1", "M2": "Milestone 2", "M3": "Milestone 3"}
 
 
 def _requirement_rows() -> list[tuple[str, str, str, tuple[str, ...]]]:
-    rows = []
+    rows: list[tuple[str, str, str, tuple[str, ...]]] = []
     for ltype in (INDEPENDENT, CO_FUNDED, SELF_EMPLOYED):
         rows += [("M1", ltype, "eligibility", (t,)) for t in ELIGIBILITY]
         rows += [("M1", ltype, "co-funding", (t,)) for t in CO_FUNDING if ltype == CO_FUNDED]
@@ -935,9 +935,9 @@ def ev_employer_not_registered(ctx: RuleContext) -> pd.DataFrame:
     **Limits**: without the employer register, a name column in it, or an employer column in the manifest, one
     not-evaluated finding per provider; letters that name no employer are not checked.
     """
-    if evidence_of(ctx) is None:
-        return pd.DataFrame()
     evidence = evidence_of(ctx)
+    if evidence is None:
+        return pd.DataFrame()
     docs = evidence_documents(ctx)
     letters = docs[docs["evidence_type"].isin(list(EMPLOYER_LETTERS))]
     if evidence.lacks("employer") is not None:

@@ -252,7 +252,7 @@ def _completion_findings(ctx: RuleContext, links: pd.DataFrame, label: str) -> p
 
 
 def _date_or_none(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else fmt_date(value)  # type: ignore[arg-type]
+    return None if value is None or pd.isna(value) else fmt_date(value)
 
 
 def _txt(value: object) -> str:

@@ -86,8 +86,8 @@ def _requirements(bc: pd.Series, claimed: set[str]) -> dict[str, list[tuple[str,
         "completion": [(t,) for t in COMPLETION] if "M2" in claimed or completed else [],
         "M2": [M2_EVIDENCE[ltype]] if "M2" in claimed else [],
         "M3": [M3_EVIDENCE[ltype]] if "M3" in claimed else [],
-        "after": ([("destination_evidence",)] if pd.notna(bc["learn_act_end_date"]) else [])
-        + ([("referral_record",)] if unsuccessful else []),
+        "after": [*([("destination_evidence",)] if pd.notna(bc["learn_act_end_date"]) else []),
+                  *([("referral_record",)] if unsuccessful else [])],
     }
 
 
