@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from auditkit.frames.fields import Field, Frame
-from auditkit.frames.keys import AIM_SEQ_NUMBER, LEARN_REF_NUMBER, RETURN_ID, UKPRN, ULN
+from auditkit.frames.keys import AIM_SEQ_NUMBER, ILR_YEAR, LEARN_REF_NUMBER, RETURN_ID, UKPRN, ULN
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ RETURN_FIELDS: tuple[Field, ...] = (
     F("file_size", "", "int", "Size in bytes."),
     replace(UKPRN, description="UKPRN of the LearningProvider."),
     F("header_ukprn", "", "int", "UKPRN in the file header (Source)."),
-    F("ilr_year", "", "str", "ILR year, e.g. 2024-25 (from the namespace, else the header Year)."),
+    replace(ILR_YEAR, description="ILR year, e.g. 2024-25 (from the namespace, else the header Year)."),
     F("namespace", "", "str", "XML namespace of the file (empty when none)."),
     F("collection", "Collection", "str", "Header collection (ILR)."),
     F("year_code", "Year", "str", "Header year code, e.g. 2425."),

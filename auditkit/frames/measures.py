@@ -31,7 +31,8 @@ KPI_VALUE_FIELDS: tuple[Field, ...] = (
 #: Columns of :attr:`KPIResult.members`.
 KPI_MEMBER_FIELDS: tuple[Field, ...] = (
     UKPRN,
-    F("bootcamp_aim", "", "str", "LearnAimRef of the member's bootcamp aim (`all` for employer satisfaction)."),
+    replace(BOOTCAMP_AIM, description="LearnAimRef of the member's bootcamp aim (`all` for employer "
+            "satisfaction)."),
     KPI_ID,
     F("month", "", "str", "Month (YYYY-MM) the member is counted in."),
     replace(LEARN_REF_NUMBER, description="The learner (NA for employer members)."),
