@@ -114,7 +114,7 @@ class Frame:
         if rows is None:
             return self.empty()
         df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-        if df.empty:
+        if len(df) == 0:
             return self.empty()
         df = df.reset_index(drop=True)
         return pd.DataFrame({f.column: conform_column(df[f.column] if f.column in df else _missing(len(df)), f.kind)
@@ -129,7 +129,7 @@ def _missing(n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
-def empty_column(kind: str, n: int) -> pd.api.extensions.ExtensionArray | pd.arrays.DatetimeArray:
+def empty_column(kind: str, n: int) -> pd.api.extensions.ExtensionArray:
     """``n`` missing values of a kind's dtype."""
     return pd.array([None] * n, dtype=DTYPES[kind])
 
