@@ -6,7 +6,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from auditkit.readers.contracts import SCHEMAS, Contracts, ContractsError, read_contracts
+from auditkit.frames.contracts import CONTRACT_AIMS, CONTRACTS
+from auditkit.readers.contracts import Contracts, ContractsError, read_contracts
 from auditkit.readers.discover import InputError
 
 GOOD = """\
@@ -62,8 +63,8 @@ def contracts(tmp_path) -> Contracts:
 
 
 def test_good_file_reads_into_frames_that_validate(contracts):
-    SCHEMAS["contracts"].validate(contracts.contracts)
-    SCHEMAS["contract_aims"].validate(contracts.aims)
+    CONTRACTS.validate(contracts.contracts)
+    CONTRACT_AIMS.validate(contracts.aims)
     c = contracts.contracts
     assert c["ukprn"].tolist() == [10000001, 10000002, 10000003]
     assert c["line"].tolist() == [3, 23, 36]
@@ -106,8 +107,8 @@ def test_helpers(contracts):
 
 def test_empty_contracts_validate():
     empty = Contracts.empty()
-    SCHEMAS["contracts"].validate(empty.contracts)
-    SCHEMAS["contract_aims"].validate(empty.aims)
+    CONTRACTS.validate(empty.contracts)
+    CONTRACT_AIMS.validate(empty.aims)
     assert empty.ukprns == set() and empty.for_ukprn(10000001) is None
 
 

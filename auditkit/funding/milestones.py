@@ -70,12 +70,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from auditkit.facts.context import AIM_KEYS, RuleContext
-from auditkit.facts.learner_types import LEARNER_TYPES, learner_types
+from auditkit.facts.learner_types import learner_types
 from auditkit.facts.nearest import best_per_key, nearest_dates, take_pairs
-from auditkit.frames.fields import Field, frame_schema
+from auditkit.frames.fields import datetimes
+from auditkit.frames.funding import MILESTONE_FRAME, MILESTONE_SUMMARY, MILESTONE_SUMMARY_BY_RETURN
 from auditkit.reference.calendar import ilr_year_of, year_start
 from auditkit.rules.milestone import link_milestones, m2_found, norm_ref, usable_uln
 
@@ -139,107 +139,6 @@ EVIDENCE_PREFIX = "EV_"
 EVIDENCE_COUNTING = ("Evidence findings (EV_*) do not change what the ILR earns: 'at risk (ILR)' is claimed but not "
                      "earned under the ILR rules; 'at risk (evidence)' is earned but its evidence has a no-pay "
                      "finding, payable only once the evidence is produced.")
-
-
-F = Field
-#: Columns of the milestone frame: product.md's columns first, then the facts they come from.
-MILESTONE_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider of the bootcamp aim."),
-    F("learn_ref_number", "", "str", "Learner's reference at the provider (of the bootcamp aim's return)."),
-    F("uln", "", "str", "Learner's ULN as recorded."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
-    F("learner_type", "", "str", "independent, co-funded or self-employed (auditkit.facts.learner_types)."),
-    F("milestone", "", "str", "M1 (commencement, 40%), M2 (completion and interview, 30%) or M3 (outcome, 30%)."),
-    F("claimed", "", "bool", "M1: the bootcamp aim is recorded; M2/M3: an M2/M3 aim claims it (see the module)."),
-    F("earned", "", "bool", "The milestone's conditions are met and no no-pay finding blocks it."),
-    F("milestone_date", "", "date", "M1: LearnStartDate + 14 days; M2/M3: the claiming aim's LearnStartDate; "
-      "NaT when not claimed."),
-    F("period", "", "str", "Collection period (R01-R12) of the ILR year the milestone date falls in."),
-    F("amount_due", "", "decimal", "What is earned, in pounds: share x price x (1 - contribution) when earned, "
-      "else 0 (NA when the price is unknown)."),
-    F("blocked_by", "", "str", "Comma-separated ids of the no-pay findings that block it, then pseudo-reasons "
-      "(not-yet-14-days, ...); empty when none."),
-    F("ilr_year", "", "str", "ILR year of period (the year the milestone date falls in)."),
-    F("return_id", "", "str", "Return of the bootcamp aim."),
-    F("aim_seq_number", "", "int", "AimSeqNumber of the bootcamp aim."),
-    F("milestone_aim_seq", "", "int", "AimSeqNumber of the claiming M2/M3 aim (NA for M1 and when not claimed)."),
-    F("milestone_return_id", "", "str", "Return of the claiming M2/M3 aim (NA for M1 and when not claimed)."),
-    F("learn_start_date", "", "date", "Bootcamp LearnStartDate."),
-    F("learn_plan_end_date", "", "date", "Bootcamp LearnPlanEndDate."),
-    F("learn_act_end_date", "", "date", "Bootcamp LearnActEndDate."),
-    F("comp_status", "", "int", "Bootcamp CompStatus."),
-    F("outcome", "", "int", "Bootcamp Outcome."),
-    F("price", "", "decimal", "Contract price of the bootcamp aim for this provider, in pounds (NA when unknown)."),
-    F("contribution", "", "decimal", "Employer contribution recorded on the bootcamp aim: 0, 0.1 or 0.3."),
-    F("share", "", "decimal", "Share of the price paid at this milestone: 0.4, 0.3 or 0.3."),
-    F("amount_claimed", "", "decimal", "share x price x (1 - contribution) when claimed, else 0, in pounds."),
-    F("at_risk", "", "decimal", "amount_claimed - amount_due, in pounds."),
-    F("evidence_blocked_by", "", "str", "Comma-separated ids of the no-pay evidence findings (EV_*) on this "
-      "milestone's claim; empty when none. They do not change earned: see at_risk_evidence."),
-    F("at_risk_evidence", "", "decimal", "The part of amount_due whose evidence has a no-pay finding "
-      "(evidence_blocked_by): earned on the ILR, at risk until the evidence is produced; in pounds."),
-)
-MILESTONE_COLUMNS: list[str] = [f.column for f in MILESTONE_FIELDS]
-#: Columns of :func:`funding_summary` (``return_id`` only with ``by_return=True``).
-SUMMARY_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
-    F("milestone", "", "str", "M1, M2 or M3."),
-    F("aims", "", "int", "Bootcamp aims (rows of the milestone frame)."),
-    F("claimed", "", "int", "Milestones claimed."),
-    F("earned", "", "int", "Milestones earned."),
-    F("unpriced", "", "int", "Claimed milestones without a contract price (left out of the amounts)."),
-    F("amount_claimed", "", "decimal", "Pounds claimed, exact to the penny."),
-    F("amount_due", "", "decimal", "Pounds earned."),
-    F("at_risk", "", "decimal", "Pounds claimed but not earned (amount_claimed - amount_due)."),
-    F("not_yet_due", "", "decimal", "The part of at_risk that is only not due yet (M1 blocked by nothing but "
-      "not-yet-14-days)."),
-    F("at_risk_evidence", "", "decimal", "Pounds earned on the ILR whose evidence has a no-pay finding (EV_*), "
-      "beside at_risk (the pounds the ILR rules put at risk)."),
-)
-SUMMARY_COLUMNS: list[str] = [f.column for f in SUMMARY_FIELDS]
-
-_MONEY = ("amount_due", "price", "amount_claimed", "at_risk", "at_risk_evidence")
-_CHECKS: dict[str, list[pa.Check]] = {
-    "milestone": [pa.Check.isin(MILESTONES)],
-    "learner_type": [pa.Check.isin(LEARNER_TYPES)],
-    "period": [pa.Check.str_matches(r"^R(0[1-9]|1[0-4])$")],
-    "share": [pa.Check.isin([0.4, 0.3])],
-    "contribution": [pa.Check.isin([0.0, 0.1, 0.3])],
-    **{c: [pa.Check.ge(0)] for c in _MONEY},
-}
-_NOT_NULL = {"ukprn", "learn_ref_number", "bootcamp_aim", "learner_type", "milestone", "claimed", "earned",
-             "blocked_by", "return_id", "aim_seq_number", "contribution", "share"}
-
-
-def _schema(name: str, fields: tuple[Field, ...], description: str,
-            checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
-    return frame_schema(name, fields, description, checks=_CHECKS, not_null=_NOT_NULL, frame_checks=checks)
-
-
-def _frame_checks() -> list[pa.Check]:
-    def claimed_amounts(df: pd.DataFrame) -> pd.Series:
-        unclaimed = ~df["claimed"].astype(bool)
-        return ~unclaimed | (df["amount_claimed"].fillna(0) == 0)
-
-    def earned_reasons(df: pd.DataFrame) -> pd.Series:
-        earned = df["earned"].astype(bool)
-        return ~earned | (df["claimed"].astype(bool) & (df["blocked_by"] == ""))
-
-    def risk(df: pd.DataFrame) -> pd.Series:
-        diff = (_pence(df["amount_claimed"]) - _pence(df["amount_due"])) == _pence(df["at_risk"])
-        return diff.fillna(df["price"].isna()).astype(bool)
-
-    return [pa.Check(claimed_amounts, error="amount_claimed is 0 when not claimed"),
-            pa.Check(earned_reasons, error="earned milestones are claimed and blocked by nothing"),
-            pa.Check(risk, error="at_risk = amount_claimed - amount_due, to the penny")]
-
-
-MILESTONES_SCHEMA = _schema("milestones", MILESTONE_FIELDS,
-                            "One row per bootcamp aim and milestone (M1, M2, M3): claimed, earned and the money.",
-                            _frame_checks())
-SUMMARY_SCHEMA = _schema("milestone_summary", SUMMARY_FIELDS,
-                         "Funding claimed, due and at risk per provider, bootcamp aim and milestone.")
 
 
 def _day(values: pd.Series) -> pd.Series:
@@ -514,7 +413,7 @@ def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.Dat
         findings = run_rules(ctx)
     boot, copies = _bootcamp_rows(ctx)
     if boot.empty:
-        return _typed(pd.DataFrame(columns=MILESTONE_COLUMNS))
+        return MILESTONE_FRAME.empty()
     blocks = _Blocks(ctx, findings)
     kind = learner_types(ctx, boot).to_numpy()
     contribution = _contribution_percent(ctx, boot).to_numpy()
@@ -683,7 +582,7 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
     amount = pd.array([pd.NA if a is None else a for a in amount], dtype="Int64")
     claimed_pence = pd.Series(amount).where(claimed, 0).astype("Int64")
     due_pence = pd.Series(amount).where(earned, 0).astype("Int64")
-    dates = _nanosecond_dates(r["milestone_date"])
+    dates = datetimes(r["milestone_date"])  # a date beyond nanoseconds (a start near 2262 + 14 days) is NaT
     periods = [milestone_period(d) for d in dates]
     out = pd.DataFrame({
         "ukprn": b["ukprn"].to_numpy()[at],
@@ -714,42 +613,12 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
         "amount_claimed": _pounds(claimed_pence).to_numpy(),
         "at_risk": _pounds(claimed_pence - due_pence).to_numpy(),
     })
-    out = _typed(out)
+    out = MILESTONE_FRAME.conform(out)
     order = {m: i for i, m in enumerate(MILESTONES)}
     out = out.assign(_m=out["milestone"].map(order))
     out = out.sort_values(["ukprn", "learn_ref_number", "learn_start_date", "bootcamp_aim", "return_id",
                            "aim_seq_number", "_m"], kind="stable", na_position="first")
     return out.drop(columns="_m").reset_index(drop=True)
-
-
-def _nanosecond_dates(values: pd.Series) -> pd.Series:
-    """``values`` as datetime64[ns]; a date beyond what nanoseconds hold (a start near 2262 plus 14 days) is NaT."""
-    dates = pd.to_datetime(values)
-    try:
-        return dates.astype("datetime64[ns]")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        inside = (dates >= pd.Timestamp.min) & (dates <= pd.Timestamp.max)
-        return dates.where(inside).astype("datetime64[ns]")
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Give a frame the milestone columns, in order, with their dtypes."""
-    return _as_fields(frame, MILESTONE_FIELDS)
-
-
-def _as_fields(frame: pd.DataFrame, fields: tuple[Field, ...]) -> pd.DataFrame:
-    out = {}
-    for f in fields:
-        s = frame[f.column] if f.column in frame else pd.Series([pd.NA] * len(frame), index=frame.index)
-        if f.kind == "date":
-            out[f.column] = pd.to_datetime(s).astype("datetime64[ns]")
-        elif f.kind in ("int", "decimal"):
-            out[f.column] = pd.to_numeric(pd.Series(s, index=frame.index), errors="coerce").astype(f.dtype)
-        elif f.kind == "bool":
-            out[f.column] = pd.Series(s, index=frame.index).astype("boolean")
-        else:
-            out[f.column] = pd.Series(s, index=frame.index).astype("string")
-    return pd.DataFrame(out, index=frame.index)
 
 
 # -- totals ----------------------------------------------------------------------------------------------------
@@ -760,10 +629,9 @@ def funding_summary(milestones: pd.DataFrame, *, by_return: bool = False) -> pd.
     ``by_return`` also splits by the bootcamp's return (for every-snapshot frames, whose rows repeat a bootcamp
     once per return)."""
     keys = ["ukprn", *(["return_id"] if by_return else []), "bootcamp_aim", "milestone"]
-    fields = SUMMARY_FIELDS if not by_return else (
-        SUMMARY_FIELDS[:1] + (F("return_id", "", "str", "Return of the bootcamp aims."),) + SUMMARY_FIELDS[1:])
+    frame = MILESTONE_SUMMARY_BY_RETURN if by_return else MILESTONE_SUMMARY
     if milestones.empty:
-        return _as_fields(pd.DataFrame(columns=[f.column for f in fields]), fields)
+        return frame.empty()
     m = milestones.assign(
         _claimed=milestones["claimed"].astype(bool).astype(int),
         _earned=milestones["earned"].astype(bool).astype(int),
@@ -781,7 +649,7 @@ def funding_summary(milestones: pd.DataFrame, *, by_return: bool = False) -> pd.
                      at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]),
                      at_risk_evidence=_pounds(out["_pe"]))
     out = out.sort_values([*keys[:-1], "_m"], kind="stable").reset_index(drop=True)
-    return _as_fields(out, fields)
+    return frame.conform(out)
 
 
 def provider_totals(milestones: pd.DataFrame) -> pd.DataFrame:

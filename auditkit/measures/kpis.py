@@ -83,7 +83,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.frames.fields import Field, empty_frame_of, frame_schema
+from auditkit.frames.measures import KPI_MEMBERS, KPI_VALUES
 from auditkit.readers.employers import employer_id_key
 from auditkit.reference.tables import destination_codes
 
@@ -149,59 +149,6 @@ KPIS: tuple[KPI, ...] = (
 )
 KPI_BY_ID: dict[str, KPI] = {k.id: k for k in KPIS}
 KPI_IDS: tuple[str, ...] = tuple(KPI_BY_ID)
-
-F = Field
-#: Columns of :attr:`KPIResult.values`.
-KPI_VALUE_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim, or `all` for the provider's total."),
-    F("kpi", "", "str", "KPI id (see `auditkit.measures.kpis.KPIS`): starts, m1_achieved, drop_out_rate, ..."),
-    F("month", "", "str", "Calendar month (YYYY-MM) of the KPI's event date (see the KPI's definition)."),
-    F("numerator", "", "int", "Members counted in the numerator this month (the count, for starts and M1 achieved); "
-      "NA when not evaluated."),
-    F("denominator", "", "int", "Members counted in the denominator this month; NA for counts."),
-    F("value", "", "decimal", "numerator / denominator (a ratio: 0.2 = 20%), or the count; NA without a "
-      "denominator or when not evaluated."),
-    F("cumulative_numerator", "", "int", "Numerator members up to the end of the month."),
-    F("cumulative_denominator", "", "int", "Denominator members up to the end of the month."),
-    F("cumulative_value", "", "decimal", "cumulative_numerator / cumulative_denominator, or the cumulative count."),
-    F("target", "", "decimal", "Target as a ratio (NA when the KPI has none)."),
-    F("direction", "", "str", "at-least or at-most (NA without a target)."),
-    F("status", "", "str", "red / amber / green of the cumulative value against the target (amber: within 5 "
-      "points); not-evaluated when inputs are missing or nothing is due yet; NA without a target."),
-    F("as_of", "", "date", "The provider's as-of date: the latest preparation date of its returns."),
-)
-#: Columns of :attr:`KPIResult.members`.
-KPI_MEMBER_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the member's bootcamp aim (`all` for employer satisfaction)."),
-    F("kpi", "", "str", "KPI id."),
-    F("month", "", "str", "Month (YYYY-MM) the member is counted in."),
-    F("learn_ref_number", "", "str", "The learner (NA for employer members)."),
-    F("uln", "", "str", "The learner's ULN."),
-    F("aim_seq_number", "", "int", "AimSeqNumber of the bootcamp aim."),
-    F("return_id", "", "str", "Return of the bootcamp aim."),
-    F("employer_id", "", "str", "The employer, for employer satisfaction (NA otherwise)."),
-    F("role", "", "str", "numerator or denominator (a numerator member is also a denominator member)."),
-    F("event_date", "", "date", "The date that places the member in its month."),
-)
-KPI_VALUE_COLUMNS = [f.column for f in KPI_VALUE_FIELDS]
-KPI_MEMBER_COLUMNS = [f.column for f in KPI_MEMBER_FIELDS]
-
-
-KPI_VALUES_SCHEMA = frame_schema("kpi_values", KPI_VALUE_FIELDS,
-                                  "KPI values per provider, bootcamp aim, KPI and month.")
-KPI_MEMBERS_SCHEMA = frame_schema("kpi_members", KPI_MEMBER_FIELDS,
-                                   "The bootcamp aims (or employers) behind each KPI value.")
-
-
-def empty_values() -> pd.DataFrame:
-    return empty_frame_of(KPI_VALUE_FIELDS)
-
-
-def empty_members() -> pd.DataFrame:
-    return empty_frame_of(KPI_MEMBER_FIELDS)
-
 
 def month_label(value: Any) -> str:
     """``"2024-05"`` for a date, timestamp or ``"2024-05[-dd]"`` text."""
@@ -632,7 +579,7 @@ def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[in
     den = f.assign(role=DENOMINATOR)
     num = f[f["in_num"].fillna(False).astype(bool)].assign(role=NUMERATOR)
     members = num if facts.count else pd.concat([den, num], ignore_index=True)
-    members = members.assign(kpi=kpi.id)[KPI_MEMBER_COLUMNS] if len(members) else empty_members()
+    members = members.assign(kpi=kpi.id)[KPI_MEMBERS.columns] if len(members) else KPI_MEMBERS.empty()
 
     # per aim, and the provider totals
     levels = [f] if kpi.per_provider_only else [f, f.assign(bootcamp_aim=ALL_AIMS)]
@@ -685,7 +632,7 @@ def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[in
     if kpi.target is not None:
         v.loc[blocked_rows, "status"] = NOT_EVALUATED
     v["as_of"] = v["ukprn"].map({k: pd.Timestamp(t) for k, t in as_of.items()}).astype("datetime64[ns]")
-    return v[KPI_VALUE_COLUMNS], members
+    return v[KPI_VALUES.columns], members
 
 
 _KPI_ORDER = {k: i for i, k in enumerate(KPI_IDS)}
@@ -751,27 +698,12 @@ def kpis(ctx: Any, milestones: pd.DataFrame, evidence: pd.DataFrame | None = Non
         v, m = _aggregate(kpi, facts[kpi.id], providers, end_month, dates)
         values.append(v)
         members.append(m)
-    out_values = pd.concat(values, ignore_index=True) if values else empty_values()
+    out_values = pd.concat(values, ignore_index=True) if values else KPI_VALUES.empty()
     out_members = pd.concat([m for m in members if len(m)], ignore_index=True) if any(len(m) for m in members) \
-        else empty_members()
-    out_values = _typed(out_values, KPI_VALUE_FIELDS)
-    out_members = _typed(out_members, KPI_MEMBER_FIELDS)
+        else KPI_MEMBERS.empty()
+    out_values = KPI_VALUES.conform(out_values)
+    out_members = KPI_MEMBERS.conform(out_members)
     return KPIResult(_sorted(out_values), _sorted_members(out_members), notes)
-
-
-def _typed(df: pd.DataFrame, fields: tuple[Field, ...]) -> pd.DataFrame:
-    out = {}
-    for f in fields:
-        s = df[f.column] if f.column in df else pd.Series(pd.NA, index=df.index)
-        if f.kind == "date":
-            out[f.column] = pd.to_datetime(s).astype("datetime64[ns]")
-        elif f.kind == "int":
-            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Int64")
-        elif f.kind == "decimal":
-            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Float64")
-        else:
-            out[f.column] = s.astype("string")
-    return pd.DataFrame(out, index=df.index)
 
 
 def kpi_catalogue() -> pd.DataFrame:

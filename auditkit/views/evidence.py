@@ -220,11 +220,11 @@ def evidence_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim
 
 
 def _learner_findings(ctx: RuleContext, ukprn: int, learn_ref_number: str) -> pd.DataFrame:
-    from auditkit.frames.findings import empty_findings
+    from auditkit.frames.findings import FINDINGS
     from auditkit.rules import all_rules, run_rules
 
     if evidence_of(ctx) is None:
-        return empty_findings()
+        return FINDINGS.empty()
     found = run_rules(ctx, [r.id for r in all_rules() if r.family == "evidence"])
     mine = (found["ukprn"] == ukprn).fillna(False) & (found["learn_ref_number"] == learn_ref_number).fillna(False)
     return found[mine].reset_index(drop=True)
