@@ -13,7 +13,7 @@ missing or temporary) is one aim, taken from its latest return. With every snaps
 (``--all-returns``) each return's bootcamp aims are rows of their own, evaluated as of that return.
 
 **Claimed.** M1: the bootcamp aim is recorded. M2 / M3: an M2 (``Z0010211``) / M3 (``Z0010212``) aim names the
-bootcamp aim in its PSM fields (:func:`auditkit.rules.milestone.link_milestones`: also from the other ILR
+bootcamp aim in its PSM fields (:func:`auditkit.facts.milestone_links.link_milestones`: also from the other ILR
 year's return, by LearnRefNumber or ULN). An M2/M3 aim that names no bootcamp aim of its learner (W5_M2_02,
 W5_M3_02) is still a claim: it is counted against the learner's bootcamp aim (same return first, the bootcamp
 started on or before the milestone date, the nearest start) when that bootcamp has no M2/M3 naming it, so
@@ -73,22 +73,24 @@ import pandas as pd
 import pandera.pandas as pa
 
 from auditkit.facts.context import AIM_KEYS, RuleContext
-from auditkit.facts.learner_types import LEARNER_TYPES, learner_types
+from auditkit.facts.evidence import CLAIM_OF_STAGE, evidence_bootcamps, evidence_claims, evidence_of
+from auditkit.facts.learner_types import learner_types
+from auditkit.facts.milestone_links import link_milestones, m2_found
 from auditkit.facts.nearest import best_per_key, nearest_dates, take_pairs
 from auditkit.frames.fields import Field, frame_schema
+from auditkit.reference.aims import norm_ref
 from auditkit.reference.calendar import ilr_year_of, year_start
-from auditkit.rules.milestone import link_milestones, m2_found, norm_ref, usable_uln
-
-MILESTONES: tuple[str, ...] = ("M1", "M2", "M3")
-#: Share of the price paid at each milestone, in whole percent.
-SHARE_PERCENT: dict[str, int] = {"M1": 40, "M2": 30, "M3": 30}
-#: The PSM texts that record an employer contribution, and the contribution in whole percent (exact text,
-#: as the funder's payment script reads it; near misses are W5_FFI_04 and count as no contribution).
-CONTRIBUTION_PERCENT: dict[str, int] = {"Contribution 10": 10, "Contribution 30": 30}
-#: Days after LearnStartDate at which Milestone 1 is due.
-M1_DAYS = 14
-#: Months after the bootcamp's LearnActEndDate within which an M3 may be dated.
-M3_MONTHS = 6
+from auditkit.reference.uln import usable_uln
+from auditkit.reference.wave5 import (
+    CONTRIBUTION_PERCENT,
+    LEARNER_TYPES,
+    MILESTONES,
+    SHARE_PERCENT,
+    completed_enough,
+    m1_date,
+    m3_deadline,
+)
+from auditkit.rules import rule_issues, run_rules
 
 NO_START_DATE = "no-start-date"
 NOT_YET_14_DAYS = "not-yet-14-days"
@@ -509,8 +511,6 @@ def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.Dat
     blocks it (see the module docstring for the rules). ``findings`` are the rule findings of the same context
     (``auditkit.case.check.check_case(...).findings`` or ``run_rules(ctx)``); None runs every rule."""
     if findings is None:
-        from auditkit.rules import run_rules
-
         findings = run_rules(ctx)
     boot, copies = _bootcamp_rows(ctx)
     if boot.empty:
@@ -538,13 +538,12 @@ def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.Dat
     act = _day(boot["learn_act_end_date"])
     prep = _day(boot["file_preparation_date"])
     completed = ((boot["comp_status"] == 2) & (boot["outcome"] == 1)).fillna(False).to_numpy(dtype=bool)
-    done, planned = (act - start).dt.days, (plan - start).dt.days
-    eighty = (5 * done >= 4 * planned).fillna(False).to_numpy(dtype=bool)
+    eighty = completed_enough(start, plan, act).fillna(False).to_numpy(dtype=bool)
     dates_missing = (start.isna() | plan.isna() | act.isna()).to_numpy()
-    six_months = (act + pd.DateOffset(months=M3_MONTHS)).to_numpy()
+    six_months = m3_deadline(act).to_numpy()
 
     # -- M1
-    due = start + pd.Timedelta(days=M1_DAYS)
+    due = m1_date(start)
     m1_reasons = []
     for i, (d, p, a, comp) in enumerate(zip(due, prep, act, boot["comp_status"], strict=True)):
         reasons = []
@@ -611,19 +610,11 @@ def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.Dat
 def _with_evidence(ctx: RuleContext, findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``evidence_blocked_by`` and ``at_risk_evidence``: the no-pay evidence findings among
     ``findings`` on each milestone's claim, and the earned pounds they hold back."""
-    from auditkit.rules.evidence import (
-        CLAIM_OF_STAGE,
-        evidence_bootcamps,
-        evidence_claims,
-        evidence_issues,
-        evidence_of,
-    )
-
     blocked = pd.Series("", index=frame.index, dtype="string")
     ev = findings[findings["rule_id"].astype("string").str.startswith(EVIDENCE_PREFIX).fillna(False)
                   & (findings["severity"] == NO_PAY)]
     if len(ev) and len(frame) and evidence_of(ctx) is not None:
-        issues = evidence_issues(ctx, sorted(set(ev["rule_id"])))
+        issues = rule_issues(ctx, sorted(set(ev["rule_id"])))
         found = pd.MultiIndex.from_frame(ev[["rule_id", "ukprn", "learn_ref_number"]].astype(str))
         issues = issues[pd.MultiIndex.from_frame(issues[["check_id", "ukprn", "learn_ref_number"]].astype(str))
                         .isin(found)]
