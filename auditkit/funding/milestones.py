@@ -545,91 +545,100 @@ def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.Dat
     if boot.empty:
         return _typed(pd.DataFrame(columns=MILESTONE_COLUMNS))
     on_learner, on_aim = _blocking(ctx, findings)
-    kind = learner_types(ctx, boot).to_numpy()
-    contribution = _contribution_percent(ctx, boot).to_numpy()
-    prices = _prices(ctx, boot)
-    count = len(boot)
-
     # findings on the learner and on the bootcamp aim, over every in-scope copy of the bootcamp (``_k``: the row)
     copies = copies.assign(_k=copies["_g"])
-    rows_of = boot[["_row", "_g"]]
-    learner_ids, aim_ids = (rows_of.merge(_found_on(copies, blocks, on).drop_duplicates().rename(columns={"_k": "_g"}),
-                                          on="_g")[["_row", "rule_id"]].rename(columns={"_row": "_k"})
-                            for blocks, on in ((on_learner, _LEARNER), (on_aim, _AIM)))
+    learner_ids, aim_ids = (boot[["_row", "_g"]].merge(
+        _found_on(copies, blocks, on).drop_duplicates().rename(columns={"_k": "_g"}), on="_g")[["_row", "rule_id"]]
+        .rename(columns={"_row": "_k"}) for blocks, on in ((on_learner, _LEARNER), (on_aim, _AIM)))
     # the bootcamp-wide ones stop all three milestones; the M1-only rules stop M1 alone
     bootcamp_wide = pd.concat([learner_ids, aim_ids[~aim_ids["rule_id"].isin(M1_ONLY_RULES)]], ignore_index=True)
+    m1 = _m1_rows(boot, pd.concat([learner_ids, aim_ids], ignore_index=True))
+    later = _claim_rows(ctx, boot, bootcamp_wide, on_learner, on_aim)
+    rows = pd.concat([m1, later, _unclaimed_rows(boot, bootcamp_wide, later)[m1.columns]], ignore_index=True)
+    kind = learner_types(ctx, boot).to_numpy()
+    contribution = _contribution_percent(ctx, boot).to_numpy()
+    return _with_evidence(ctx, findings, _assemble(boot, rows, kind, contribution, _prices(ctx, boot)))
 
-    start = boot["_start"]
-    plan = _day(boot["learn_plan_end_date"])
-    act = _day(boot["learn_act_end_date"])
-    prep = _day(boot["file_preparation_date"])
-    completed = ((boot["comp_status"] == 2) & (boot["outcome"] == 1)).fillna(False).to_numpy(dtype=bool)
-    eighty = completed_enough(start, plan, act).fillna(False).to_numpy(dtype=bool)
-    dates_missing = (start.isna() | plan.isna() | act.isna()).to_numpy()
-    six_months = m3_deadline(act).reset_index(drop=True)
 
-    # -- M1
+_ROW_COLUMNS = ["_row", "milestone", "claimed", "blocked_by", "milestone_date", "milestone_aim_seq",
+                "milestone_return_id"]
+
+
+def _m1_rows(boot: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
+    """The M1 row of each bootcamp row (:data:`_ROW_COLUMNS`), blocked by ``ids`` (``_k``: the row) and by the
+    M1 conditions: a start date, the return prepared by day 14, the learner still on it on day 14, CompStatus not
+    6."""
+    start, act, prep = boot["_start"], _day(boot["learn_act_end_date"]), _day(boot["file_preparation_date"])
     due = m1_date(start)
     dated = due.notna().to_numpy()
-    m1_reasons = _reasons({
+    reasons = _reasons({
         NO_START_DATE: ~dated,
         NOT_YET_14_DAYS: dated & (prep.isna() | (prep < due)).fillna(True).to_numpy(dtype=bool),
         LEFT_BEFORE_DAY_14: dated & (act < due).fillna(False).to_numpy(dtype=bool),
         TEMPORARILY_WITHDRAWN: (boot["comp_status"] == 6).fillna(False).to_numpy(dtype=bool),
     })
-    m1 = pd.DataFrame({"_row": boot["_row"], "milestone": "M1", "claimed": True,
-                       "blocked_by": _blocked_by(count, pd.concat([learner_ids, aim_ids]), m1_reasons,
-                                                 pd.Series("M1", index=range(count))),
-                       "milestone_date": due, "milestone_aim_seq": pd.NA, "milestone_return_id": pd.NA})
+    blocked = _blocked_by(len(boot), ids, reasons, pd.Series("M1", index=range(len(boot))))
+    return pd.DataFrame({"_row": boot["_row"], "milestone": "M1", "claimed": True, "blocked_by": blocked,
+                         "milestone_date": due, "milestone_aim_seq": pd.NA, "milestone_return_id": pd.NA})
 
-    # -- M2 and M3 claims, each judged, then one per bootcamp and milestone
+
+def _claim_rows(ctx: RuleContext, boot: pd.DataFrame, bootcamp_wide: pd.DataFrame, on_learner: pd.DataFrame,
+                on_aim: pd.DataFrame) -> pd.DataFrame:
+    """The M2 and M3 claims (:func:`_claims`), each judged (the bootcamp's ``bootcamp_wide`` findings, the
+    claiming aim's own and its learner's, and the M2/M3 conditions), then one per bootcamp row and milestone: an
+    earned one if any, else the one naming the bootcamp, then the earliest (:data:`_ROW_COLUMNS`)."""
+    start, plan, act = boot["_start"], _day(boot["learn_plan_end_date"]), _day(boot["learn_act_end_date"])
+    completed = ((boot["comp_status"] == 2) & (boot["outcome"] == 1)).fillna(False).to_numpy(dtype=bool)
+    eighty = completed_enough(start, plan, act).fillna(False).to_numpy(dtype=bool)
+    dates_missing = (start.isna() | plan.isna() | act.isna()).to_numpy()
     claims = _claims(ctx, boot).reset_index(drop=True)
     claims = claims.assign(_k=np.arange(len(claims)))
     row = claims["_row"].astype(int).to_numpy()
     ms = claims["milestone"].astype(str).to_numpy()
     linked = claims["_linked"].astype(bool).to_numpy()
     date = pd.to_datetime(claims["_date"])
-    m2_rows = np.unique(row[(ms == "M2") & linked])
-    limit = six_months.iloc[row].reset_index(drop=True)
+    limit = m3_deadline(act).reset_index(drop=True).iloc[row].reset_index(drop=True)
     m2, m3 = linked & (ms == "M2"), linked & (ms == "M3")
     # 80%: short when the dates show it; dates missing matter only for a completed bootcamp (as W5_M2_04)
     short = (~dates_missing[row] & ~eighty[row]) | (dates_missing[row] & completed[row])
     late = (limit.isna() & completed[row]) | (limit.notna() & date.notna() & (date > limit).fillna(False))
-    claim_reasons = _reasons({
+    m2_named = claims["_m2_anywhere"].astype(bool).to_numpy() | np.isin(row, row[m2])
+    reasons = _reasons({
         NAMES_NO_BOOTCAMP: ~linked,
         NO_MILESTONE_DATE: linked & date.isna().to_numpy(),
         BOOTCAMP_NOT_COMPLETED: linked & ~completed[row],
         UNDER_80_PERCENT: m2 & short,
-        NO_M2: m3 & ~(claims["_m2_anywhere"].astype(bool).to_numpy() | np.isin(row, m2_rows)),
+        NO_M2: m3 & ~m2_named,
         AFTER_6_MONTHS: m3 & late.to_numpy(dtype=bool),
     })
-    claim_ids = pd.concat([claims[["_k", "_row"]].merge(bootcamp_wide.rename(columns={"_k": "_row"}), on="_row")
-                           [["_k", "rule_id"]],
-                           _found_on(claims, on_aim, _AIM), _found_on(claims, on_learner, _LEARNER)],
-                          ignore_index=True)
+    ids = pd.concat([claims[["_k", "_row"]].merge(bootcamp_wide.rename(columns={"_k": "_row"}), on="_row")
+                     [["_k", "rule_id"]], _found_on(claims, on_aim, _AIM), _found_on(claims, on_learner, _LEARNER)],
+                    ignore_index=True)
     later = pd.DataFrame({"_row": row, "milestone": ms, "claimed": True,
-                          "blocked_by": _blocked_by(len(claims), claim_ids, claim_reasons, claims["milestone"]),
+                          "blocked_by": _blocked_by(len(claims), ids, reasons, claims["milestone"]),
                           "milestone_date": date, "milestone_aim_seq": claims["aim_seq_number"],
                           "milestone_return_id": claims["return_id"], "_linked": linked})
-    if len(later):
-        later = later.assign(_blocked=later["blocked_by"] != "", _nodate=later["milestone_date"].isna())
-        later = later.sort_values(["_row", "milestone", "_blocked", "_linked", "_nodate", "milestone_date",
-                                   "milestone_return_id", "milestone_aim_seq"],
-                                  ascending=[True, True, True, False, True, True, False, True], kind="stable")
-        later = later.drop_duplicates(["_row", "milestone"])
-    later = later.assign(milestone_date=later["milestone_date"].astype(object))
-    # unclaimed M2/M3: the learner and bootcamp findings that would block them (dates as objects, as the claims':
-    # a date beyond what nanoseconds hold, near 2262, then meets NaT without overflowing)
+    later = later.assign(_blocked=later["blocked_by"] != "", _nodate=later["milestone_date"].isna())
+    later = later.sort_values(["_row", "milestone", "_blocked", "_linked", "_nodate", "milestone_date",
+                               "milestone_return_id", "milestone_aim_seq"],
+                              ascending=[True, True, True, False, True, True, False, True], kind="stable")
+    later = later.drop_duplicates(["_row", "milestone"])
+    # dates as objects, as the unclaimed rows': a date beyond what nanoseconds hold (near 2262) then meets NaT
+    # without overflowing
+    return later.assign(milestone_date=later["milestone_date"].astype(object))[_ROW_COLUMNS]
+
+
+def _unclaimed_rows(boot: pd.DataFrame, bootcamp_wide: pd.DataFrame, claimed: pd.DataFrame) -> pd.DataFrame:
+    """The M2 and M3 rows no aim claims (:data:`_ROW_COLUMNS`), listing the learner and bootcamp findings that
+    would block them."""
+    count = len(boot)
     wide = _blocked_by(count, bootcamp_wide, _reasons({}), pd.Series("", index=range(count)))
     every = pd.DataFrame({"_row": np.repeat(boot["_row"].to_numpy(), 2), "milestone": ["M2", "M3"] * count})
-    have = pd.MultiIndex.from_frame(later[["_row", "milestone"]].astype({"_row": int}))
+    have = pd.MultiIndex.from_frame(claimed[["_row", "milestone"]].astype({"_row": int}))
     unclaimed = every[~pd.MultiIndex.from_frame(every).isin(have)]
-    unclaimed = unclaimed.assign(claimed=False, blocked_by=wide[unclaimed["_row"].to_numpy(dtype=int)],
-                                 milestone_date=pd.Series(pd.NaT, index=unclaimed.index, dtype=object),
-                                 milestone_aim_seq=pd.NA, milestone_return_id=pd.NA)
-    rows = pd.concat([m1, later.drop(columns=[c for c in later.columns if c.startswith("_") and c != "_row"]),
-                      unclaimed[m1.columns]], ignore_index=True)
-    return _with_evidence(ctx, findings, _assemble(boot, rows, kind, contribution, prices))
+    return unclaimed.assign(claimed=False, blocked_by=wide[unclaimed["_row"].to_numpy(dtype=int)],
+                            milestone_date=pd.Series(pd.NaT, index=unclaimed.index, dtype=object),
+                            milestone_aim_seq=pd.NA, milestone_return_id=pd.NA)[_ROW_COLUMNS]
 
 
 def _with_evidence(ctx: RuleContext, findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
