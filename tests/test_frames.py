@@ -122,12 +122,16 @@ def test_no_dtype_function_outside_frames():
     assert found == [], "give frames their dtypes with Frame.conform (auditkit/frames/)"
 
 
-def test_schema_checks_name_the_same_values_as_the_code():
-    from auditkit.facts.learner_types import LEARNER_TYPES
-    from auditkit.frames.funding import _LEARNER_TYPES, _MILESTONES
-    from auditkit.funding.milestones import MILESTONES
+def test_schema_checks_name_the_funder_terms():
+    from auditkit.frames.funding import MILESTONE_FRAME
+    from auditkit.reference.wave5 import LEARNER_TYPES, MILESTONES
 
-    assert _MILESTONES == MILESTONES and _LEARNER_TYPES == LEARNER_TYPES
+    def allowed(column: str) -> set:
+        (check,) = MILESTONE_FRAME.schema.columns[column].checks
+        return set(check.statistics["allowed_values"])
+
+    assert allowed("milestone") == set(MILESTONES) and allowed("learner_type") == set(LEARNER_TYPES)
+    assert allowed("share") == {0.4, 0.3} and allowed("contribution") == {0.0, 0.1, 0.3}
 
 
 def test_personal_columns_come_from_the_frames():

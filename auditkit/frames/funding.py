@@ -10,13 +10,9 @@ import pandera.pandas as pa
 
 from auditkit.frames.fields import Field, Frame
 from auditkit.frames.keys import AIM_SEQ_NUMBER, BOOTCAMP_AIM, ILR_YEAR, LEARN_REF_NUMBER, RETURN_ID, UKPRN, ULN
+from auditkit.reference.wave5 import CONTRIBUTION_PERCENT, LEARNER_TYPES, MILESTONES, SHARE_PERCENT
 
 F = Field
-#: The values the schema allows in ``milestone`` and ``learner_type``: the names of
-#: :data:`auditkit.funding.milestones.MILESTONES` and :data:`auditkit.facts.learner_types.LEARNER_TYPES` (a test
-#: checks they agree).
-_MILESTONES = ("M1", "M2", "M3")
-_LEARNER_TYPES = ("independent", "co-funded", "self-employed")
 
 #: Columns of the milestone frame: product.md's columns first, then the facts they come from.
 MILESTONE_FIELDS: tuple[Field, ...] = (
@@ -75,11 +71,11 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
 
 _MONEY = ("amount_due", "price", "amount_claimed", "at_risk", "at_risk_evidence")
 _CHECKS: dict[str, list[pa.Check]] = {
-    "milestone": [pa.Check.isin(_MILESTONES)],
-    "learner_type": [pa.Check.isin(_LEARNER_TYPES)],
+    "milestone": [pa.Check.isin(MILESTONES)],
+    "learner_type": [pa.Check.isin(LEARNER_TYPES)],
     "period": [pa.Check.str_matches(r"^R(0[1-9]|1[0-4])$")],
-    "share": [pa.Check.isin([0.4, 0.3])],
-    "contribution": [pa.Check.isin([0.0, 0.1, 0.3])],
+    "share": [pa.Check.isin(sorted({p / 100 for p in SHARE_PERCENT.values()}))],
+    "contribution": [pa.Check.isin([0.0, *sorted(p / 100 for p in CONTRIBUTION_PERCENT.values())])],
     **{c: [pa.Check.ge(0)] for c in _MONEY},
 }
 _NOT_NULL = frozenset({"ukprn", "learn_ref_number", "bootcamp_aim", "learner_type", "milestone", "claimed", "earned",

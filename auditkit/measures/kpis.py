@@ -86,6 +86,15 @@ import pandas as pd
 from auditkit.frames.measures import KPI_MEMBERS, KPI_VALUES
 from auditkit.readers.employers import employer_id_key
 from auditkit.reference.tables import destination_codes
+from auditkit.reference.uln import usable_uln
+from auditkit.reference.wave5 import (
+    CO_FUNDED,
+    CONTRIBUTION_PERCENT,
+    destination_deadline,
+    m1_date,
+    m3_deadline,
+    rate_percent_for_size,
+)
 
 #: ``bootcamp_aim`` of the provider totals.
 ALL_AIMS = "all"
@@ -95,8 +104,6 @@ STATUSES = (GREEN, AMBER, RED, NOT_EVALUATED)
 AMBER_POINTS = 5.0
 AT_LEAST, AT_MOST = "at-least", "at-most"
 NUMERATOR, DENOMINATOR = "numerator", "denominator"
-#: Months a completer has to reach a positive outcome; months a leaver's destination is due within.
-OUTCOME_MONTHS, DESTINATION_MONTHS = 6, 2
 EVIDENCE, EMPLOYERS = "evidence", "employers"
 
 
@@ -237,7 +244,7 @@ def _aims(milestones: pd.DataFrame) -> pd.DataFrame:
         m1[label.lower()] = m1[label.lower()].fillna(False).astype(bool)
     m1["m1"] = m1["m1"].fillna(False).astype(bool)
     start = _day(m1["learn_start_date"])
-    m1["m1_date"] = _day(m1["m1_date"]).fillna(start + pd.Timedelta(days=14))
+    m1["m1_date"] = _day(m1["m1_date"]).fillna(m1_date(start))
     m1["start"] = start
     m1["end"] = _day(m1["learn_act_end_date"])
     return m1.reset_index(drop=True)
@@ -276,8 +283,6 @@ def _dp_outcomes(ctx: Any, aims: pd.DataFrame) -> pd.DataFrame:
     cols = ["_i", "out_type", "out_code", "out_start_date", "out_coll_date"]
     if ctx is None or aims.empty or ctx.data.dp_outcomes.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    from auditkit.rules.milestone import usable_uln
-
     dp = ctx.data.dp_outcomes
     dp = dp.assign(out_type=dp["out_type"].astype("string").str.strip().str.upper())
     left = aims[["ukprn", "learn_ref_number", "uln"]].reset_index(names="_i")
@@ -306,8 +311,8 @@ def _destinations(ctx: Any, aims: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         pair_ok = pd.Series([(str(t), int(c)) in positive_pairs if not (pd.isna(t) or pd.isna(c)) else False
                              for t, c in zip(dp["out_type"], dp["out_code"], strict=True)], index=dp.index)
         ends = aims["end"].reindex(dp["_i"]).to_numpy()
-        limit6 = pd.Series(pd.to_datetime(ends), index=dp.index) + pd.DateOffset(months=OUTCOME_MONTHS)
-        limit2 = pd.Series(pd.to_datetime(ends), index=dp.index) + pd.DateOffset(months=DESTINATION_MONTHS)
+        limit6 = m3_deadline(pd.Series(pd.to_datetime(ends), index=dp.index))
+        limit2 = destination_deadline(pd.Series(pd.to_datetime(ends), index=dp.index))
         started = _day(dp["out_start_date"])
         in_time = (started.isna() | (started <= limit6)).fillna(True).astype(bool)
         positive_dp = dp[pair_ok & in_time]["_i"]
@@ -387,9 +392,6 @@ def _register(employers: pd.DataFrame) -> pd.DataFrame:
     return reg
 
 
-RATE_BY_SIZE = {"large": 0.3, "sme": 0.1}
-
-
 # -- facts per KPI -----------------------------------------------------------------------------------------
 
 _FACT_COLUMNS = ["ukprn", "bootcamp_aim", "learn_ref_number", "uln", "aim_seq_number", "return_id", "employer_id",
@@ -413,10 +415,6 @@ def _facts(aims: pd.DataFrame, rows: pd.Series, event: pd.Series, in_num: pd.Ser
     return out.reset_index(drop=True)
 
 
-def _add_months(dates: pd.Series, months: int) -> pd.Series:
-    return (dates + pd.DateOffset(months=months)).astype("datetime64[ns]")
-
-
 @dataclass
 class _Facts:
     frame: pd.DataFrame
@@ -433,8 +431,8 @@ def _all_facts(ctx: Any, aims: pd.DataFrame, as_of: pd.Series, evidence: pd.Data
     completed = (comp == 2).fillna(False).astype(bool)
     withdrawn = (comp == 3).fillna(False).astype(bool)
     m1 = aims["m1"]
-    window6 = _add_months(end, OUTCOME_MONTHS)
-    window2 = _add_months(end, DESTINATION_MONTHS)
+    window6 = m3_deadline(end).astype("datetime64[ns]")
+    window2 = destination_deadline(end).astype("datetime64[ns]")
     undated = int(((completed | withdrawn) & end.isna()).sum())
     if undated:
         notes.append(f"{undated} completed or withdrawn bootcamp aim(s) have no LearnActEndDate: left out of the KPIs "
@@ -478,15 +476,16 @@ def _all_facts(ctx: Any, aims: pd.DataFrame, as_of: pd.Series, evidence: pd.Data
 
 def _co_funding(ctx: Any, aims: pd.DataFrame, ev: pd.DataFrame, employers: pd.DataFrame | None,
                 notes: list[str]) -> pd.DataFrame:
-    co = (aims["learner_type"] == "co-funded").fillna(False).astype(bool)
+    co = (aims["learner_type"] == CO_FUNDED).fillna(False).astype(bool)
     rate = pd.to_numeric(aims["contribution"], errors="coerce")
-    recorded = rate.isin([0.1, 0.3]) | np.isclose(rate.fillna(-1), 0.1) | np.isclose(rate.fillna(-1), 0.3)
+    rates = [percent / 100 for percent in CONTRIBUTION_PERCENT.values()]
+    recorded = rate.isin(rates) | np.logical_or.reduce([np.isclose(rate.fillna(-1), r) for r in rates])
     right = pd.Series(recorded, index=aims.index).astype(bool)
     if employers is not None and len(employers):
         reg = _register(employers).drop_duplicates("employer_id").set_index("employer_id")
         emp = _employer_of(ctx, aims[co], ev, employers).reindex(aims.index)
         size = emp.map(reg["size"]).astype("string") if len(reg) else pd.Series(pd.NA, index=aims.index)
-        expected = size.map(RATE_BY_SIZE).astype("Float64")
+        expected = (rate_percent_for_size(size) / 100).astype("Float64")
         contradicts = (expected.notna() & ~np.isclose(rate.fillna(-1).astype(float),
                                                        expected.fillna(-2).astype(float)))
         right &= ~pd.Series(contradicts, index=aims.index).fillna(False).astype(bool)

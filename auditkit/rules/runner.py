@@ -12,8 +12,9 @@ import re
 import pandas as pd
 
 from auditkit.facts.context import LEARNER_KEYS, RuleContext
+from auditkit.facts.evidence import ISSUE_COLUMNS
 from auditkit.frames.findings import FINDINGS, NOT_EVALUATED, sort_findings
-from auditkit.rules.registry import Rule, get_rules
+from auditkit.rules.registry import REGISTRY, Rule, get_rules
 
 #: The start of the message of a finding that says a rule stopped on an internal error.
 RULE_ERROR = "Rule could not be evaluated: it stopped on an internal error"
@@ -91,3 +92,12 @@ def run_rules(ctx: RuleContext, ids: list[str] | None = None) -> pd.DataFrame:
     if not frames:
         return FINDINGS.empty()
     return sort_findings(pd.concat(frames, ignore_index=True))
+
+
+def rule_issues(ctx: RuleContext, ids: list[str] | None = None) -> pd.DataFrame:
+    """The issues (:attr:`Rule.issues`) of the rules with these ids (all when None) that register them, in
+    registration order, as one frame (:data:`~auditkit.facts.evidence.ISSUE_COLUMNS`; empty without evidence)."""
+    wanted = {r.id for r in get_rules(ids)}
+    frames = [r.find_issues(ctx) for r in REGISTRY.values() if r.issues is not None and r.id in wanted]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)
