@@ -210,4 +210,18 @@ def test_directory_missing(tmp_path):
 def test_module_imports_nothing_else_from_auditkit():
     source = Path(ref.__file__).read_text(encoding="utf-8")
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert [line for line in imports if "auditkit" in line] == ["from auditkit.errors import InputError"]
+    assert [line for line in imports if "auditkit" in line] == ["from auditkit.errors import InputError",
+                                                            "from auditkit.frames.reference import REFERENCE_TABLES"]
+
+
+@pytest.mark.parametrize("name", ["wmca-destination-codes.csv", "approved-bootcamps-2021-22.csv",
+                                  "wmca-postcode-districts.csv"])
+def test_shipped_tables_fit_their_frames(name):
+    """Each shipped table is declared in auditkit/frames/reference.py and read with those columns and dtypes."""
+    from auditkit.frames.reference import REFERENCE_TABLES
+
+    frame = REFERENCE_TABLES[name]
+    table = ref._table(name)
+    frame.validate(table)
+    assert list(table.columns) == frame.columns and len(table) > 0
+    assert not table.isna().all().any(), "a declared column came out empty: its name does not match the file"

@@ -14,11 +14,13 @@ from auditkit.frames.findings import FINDINGS
 from auditkit.frames.funding import MILESTONE_FRAME, MILESTONE_SUMMARY
 from auditkit.frames.ilr import ILR_FRAMES
 from auditkit.frames.measures import CHANGES, KPI_MEMBERS, KPI_TRENDS, KPI_VALUES
+from auditkit.frames.reference import APPROVED_BOOTCAMPS, DESTINATION_CODES, POSTCODE_DISTRICTS
 
-#: Every frame by name: the ILR frames, contracts, findings, evidence, funding, measures.
+#: Every frame by name: the ILR frames, contracts, findings, evidence, funding, measures, reference tables.
 FRAMES: dict[str, Frame] = {f.name: f for f in (
     *ILR_FRAMES, CONTRACTS, CONTRACT_AIMS, FINDINGS, EVIDENCE, EVIDENCE_PROBLEMS, EMPLOYERS,
     MILESTONE_FRAME, MILESTONE_SUMMARY, KPI_VALUES, KPI_MEMBERS, KPI_TRENDS, CHANGES,
+    DESTINATION_CODES, APPROVED_BOOTCAMPS, POSTCODE_DISTRICTS,
 )}
 
 __all__ = ["FRAMES", "Field", "Frame"]

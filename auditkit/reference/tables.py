@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.errors import InputError
+from auditkit.frames.reference import REFERENCE_TABLES
 
 #: ONS local authority district codes of the seven WMCA constituent councils, with their names.
 WMCA_COUNCILS: dict[str, str] = {
@@ -54,25 +55,11 @@ _FULL_RE = re.compile(rf"^({_OUTWARD})({_INWARD})$")
 _OUTWARD_RE = re.compile(rf"^{_OUTWARD}$")
 _SPACES_RE = re.compile(r"\s+")
 
-_DTYPES: dict[str, dict[str, str]] = {
-    "wmca-destination-codes.csv": {
-        "wmca_code": "string", "esfa_out_type": "string", "esfa_out_code": "Int64", "esfa_title": "string",
-        "esfa_category": "string", "wmca_measure_code": "Int64", "wmca_measure": "string",
-        "wmca_category": "string",
-    },
-    "approved-bootcamps-2021-22.csv": {
-        "provider": "string", "lars_code": "string", "bootcamp": "string", "duration_weeks": "Int64",
-    },
-    "wmca-postcode-districts.csv": {"district": "string", "status": "string", "councils": "string", "note": "string"},
-}
-
-
 @cache
 def _table(name: str) -> pd.DataFrame:
-    dtypes = _DTYPES[name]
     with resources.files("auditkit").joinpath("data", name).open("rb") as fh:
         frame = pd.read_csv(fh, dtype="string", keep_default_na=False, na_values=[""])
-    return frame[list(dtypes)].astype(dtypes)
+    return REFERENCE_TABLES[name].conform(frame)
 
 
 def destination_codes() -> pd.DataFrame:
