@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from auditkit import read_ilr
-from auditkit.case.check import check_case
 from auditkit.cli import main
 from auditkit.privacy import PERSONAL_COLUMNS
 
@@ -115,8 +114,8 @@ def test_reveal_shows_them():
     assert result.exit_code == 0 and leaks(result.output)
 
 
-def test_python_api_findings_are_masked_by_default(caplog):
-    result = check_case([SAMPLES], progress=False)
+def test_python_api_findings_are_masked_by_default(caplog, samples_case):
+    result = samples_case
     assert not leaks(result.findings.to_csv())
     dob = result.findings[result.findings["rule_id"] == "W5_DOB_02"]
     assert len(dob) and dob["message"].str.contains(r"\d{4}-\*\*-\*\*").all()
