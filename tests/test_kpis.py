@@ -8,6 +8,7 @@ Hand-built milestone frames (:func:`milestone_frame`) follow the milestone frame
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from pathlib import Path
 
@@ -558,7 +559,7 @@ def test_cli_csv(tmp_path):
 
 def test_cli_table_and_json(samples, monkeypatch):
     # the same computation as test_cli_csv: reuse the samples' result
-    monkeypatch.setattr("auditkit.cli.main.open_from_options", lambda *a, **k: samples)
+    monkeypatch.setattr(importlib.import_module("auditkit.cli.main"), "open_from_options", lambda *a, **k: samples)
     res = CliRunner().invoke(main, ["kpis", str(SAMPLES)])
     assert res.exit_code == 0, res.output
     assert "Provider 10090001 (as of 2025-04-04)" in res.output and "drop_out_rate" in res.output
