@@ -1,9 +1,11 @@
 """KPI trends across returns: the KPIs as they stood at each snapshot return of each provider.
 
-Providers send a return every month or so, each a snapshot of the same learners. :func:`kpi_trends` computes
-the KPIs (:func:`auditkit.measures.kpis.kpis`, cumulative per provider and bootcamp aim) as of every snapshot, so an
+Providers send a return every month or so, each a snapshot of the same learners. :func:`kpi_trends` gives the
+KPIs (:func:`auditkit.measures.kpis.kpis`, cumulative per provider and bootcamp aim) as of every snapshot, so an
 analyst sees how a provider's figures moved: learners progress, drop out, complete and reach outcomes between
-returns, and providers correct or add records.
+returns, and providers correct or add records. It asks an evaluator for the KPIs of each preparation date;
+``auditkit.open_case(...).trends`` passes ``case.as_of(day).kpis``, the case's own rules, milestones and KPIs on
+what the snapshot sees (:func:`snapshot_view`, :func:`evidence_as_of`, :func:`employers_as_of`).
 
 **What a snapshot sees.** The snapshot of provider P prepared on date D is evaluated on every return loaded that
 was prepared on or before D, keeping the latest return of each provider and ILR year among them: that is the
