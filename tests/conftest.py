@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +25,23 @@ def samples_case() -> Case:
     """The shipped samples (``samples/``) as one case; its results are computed once and shared by every test, so
     no test may change the frames it gets (copy first)."""
     return open_case([SAMPLES], progress=False)
+
+
+@pytest.fixture
+def commands_open(monkeypatch) -> Callable[[Case], None]:
+    """``commands_open(case)``: the table commands (check, milestones, kpis) use ``case`` instead of opening their
+    paths, for a test that runs commands many times on one case; the options that open a case must be the
+    defaults (each command then opens exactly that case), or the command fails."""
+
+    def use(case: Case) -> None:
+        def opened(paths, contracts, evidence, employers, return_files, as_of, **options) -> Case:
+            given = [contracts, evidence, employers, as_of, *return_files, *options.values()]
+            assert not any(given), f"the shared case was opened with the default options, not {given}"
+            return case
+
+        monkeypatch.setattr(importlib.import_module("auditkit.cli.main"), "open_from_options", opened)
+
+    return use
 
 
 class Golden:

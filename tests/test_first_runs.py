@@ -107,6 +107,11 @@ def test_api_refuses_an_empty_folder(tmp_path):
 
 # -- output follows the extension ------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def one_folder():
+    return open_case([ONE_FOLDER], progress=False)
+
+
 def test_out_into_a_folder_that_does_not_exist(tmp_path):
     out = tmp_path / "not" / "yet" / "findings.csv"
     result = run("check", ONE_FOLDER, "--out", out)
@@ -116,7 +121,8 @@ def test_out_into_a_folder_that_does_not_exist(tmp_path):
 
 @pytest.mark.parametrize("command", [["check"], ["milestones"], ["milestones", "--summary"], ["kpis"],
                                      ["kpis", "--trends"], ["kpis", "--changes"]])
-def test_out_format_follows_the_extension(tmp_path, command):
+def test_out_format_follows_the_extension(tmp_path, command, one_folder, commands_open):
+    commands_open(one_folder)  # the four outputs of a command come from one case
     json_out, csv_out, xlsx_out, txt_out = (tmp_path / f"out.{e}" for e in ("json", "csv", "xlsx", "txt"))
     for out in (json_out, csv_out, xlsx_out, txt_out):
         result = run(*command, ONE_FOLDER, "--out", out)
@@ -262,7 +268,8 @@ def test_bad_choices_are_clear_errors(truncated, args, message):
 
 # -- evidence findings counted in one stated way -------------------------------------------------------------------
 
-def test_both_commands_say_how_evidence_findings_count():
+def test_both_commands_say_how_evidence_findings_count(samples_case, commands_open):
+    commands_open(samples_case)
     check = run("check", SAMPLES)
     assert "Evidence findings (EV_*) do not change what the ILR earns" in check.output
     milestones = run("milestones", SAMPLES)
@@ -287,7 +294,8 @@ def test_ev_missing_shows_as_evidence_at_risk(samples_case):
 
 # -- the terminal table ----------------------------------------------------------------------------------------------
 
-def test_table_fits_the_terminal_and_wraps_messages_whole(samples_case):
+def test_table_fits_the_terminal_and_wraps_messages_whole(samples_case, commands_open):
+    commands_open(samples_case)
     result = run("check", SAMPLES, env={"COLUMNS": "80"})
     assert result.exit_code == 0
     findings = samples_case.findings

@@ -8,7 +8,6 @@ Hand-built milestone frames (:func:`milestone_frame`) follow the milestone frame
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 from pathlib import Path
 
@@ -557,9 +556,9 @@ def test_cli_csv(tmp_path):
     assert "KPI values" in res.output
 
 
-def test_cli_table_and_json(samples, monkeypatch):
+def test_cli_table_and_json(samples, commands_open):
     # the same computation as test_cli_csv: reuse the samples' result
-    monkeypatch.setattr(importlib.import_module("auditkit.cli.main"), "open_from_options", lambda *a, **k: samples)
+    commands_open(samples)
     res = CliRunner().invoke(main, ["kpis", str(SAMPLES)])
     assert res.exit_code == 0, res.output
     assert "Provider 10090001 (as of 2025-04-04)" in res.output and "drop_out_rate" in res.output

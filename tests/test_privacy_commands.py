@@ -103,7 +103,8 @@ def test_the_samples_have_personal_values_to_look_for():
 
 
 @pytest.mark.parametrize(("command", "fmt"), CASES, ids=[f"{' '.join(c)}-{f}" for c, f in CASES])
-def test_no_personal_value_is_written(command, fmt, tmp_path):
+def test_no_personal_value_is_written(command, fmt, tmp_path, samples_case, commands_open):
+    commands_open(samples_case)  # each command would open this very case: computed once for every format
     found = leaks(_written(command, fmt, tmp_path))
     assert not found, f"{len(found)} personal values written, e.g. {found[:5]}"
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pandas as pd
@@ -40,9 +39,9 @@ from tests.conftest import SAMPLES
 
 
 @pytest.fixture
-def cli_on_samples(samples_case, monkeypatch):
+def cli_on_samples(samples_case, commands_open):
     """Invoke a command on the samples with the session's case (no reading, no computing twice)."""
-    monkeypatch.setattr(importlib.import_module("auditkit.cli.main"), "open_from_options", lambda *a, **k: samples_case)
+    commands_open(samples_case)
 
     def invoke(*args: str):
         return CliRunner().invoke(main, [args[0], str(SAMPLES), *args[1:]], env={"COLUMNS": "100"})
