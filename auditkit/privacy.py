@@ -7,7 +7,7 @@ by default. Which columns are personal is declared once, in :mod:`auditkit.frame
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, overload
 
 import pandas as pd
 
@@ -20,7 +20,11 @@ PERSONAL_ELEMENTS: dict[str, str] = {f.xml: f.personal for e in ENTITIES for f i
 _NON_PERSONAL: set[str] = {f.xml.casefold() for e in ENTITIES for f in e.fields if f.xml and not f.personal}
 
 
-def mask_value(kind: str, value: Any) -> Any:
+@overload
+def mask_value(kind: str, value: str) -> str: ...
+@overload
+def mask_value(kind: str, value: object) -> object: ...
+def mask_value(kind: str, value: object) -> object:
     """Mask one value of a kind of personal data; missing values stay missing.
 
     >>> mask_value("name", "Jordan")

@@ -19,7 +19,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from auditkit.frames.ilr import ENTITIES, ENTITY_BY_XML, Field
+from auditkit.frames.fields import Field
+from auditkit.frames.ilr import ENTITIES, ENTITY_BY_XML
 from auditkit.frames.ilr_schema import years_of
 from auditkit.writers.ilr import write_ilr
 

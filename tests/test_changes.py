@@ -12,12 +12,11 @@ from click.testing import CliRunner
 
 from auditkit import read_ilr
 from auditkit.cli import main
+from auditkit.frames.measures import CHANGES
 from auditkit.measures.changes import (
     AIM_ADDED,
     AIM_REMOVED,
-    CHANGE_COLUMNS,
     CHANGE_KINDS,
-    CHANGES_SCHEMA,
     FIELD_CHANGED,
     LEARNER_ADDED,
     LEARNER_REMOVED,
@@ -87,8 +86,8 @@ def kinds(changes: pd.DataFrame, kind: str) -> set:
 
 
 def test_every_change_kind(changes):
-    CHANGES_SCHEMA.validate(changes)
-    assert list(changes.columns) == CHANGE_COLUMNS
+    CHANGES.schema.validate(changes)
+    assert list(changes.columns) == CHANGES.columns
     assert set(changes["change"]) == set(CHANGE_KINDS)
     assert kinds(changes, LEARNER_ADDED) == {("L3", None, None)}
     assert kinds(changes, LEARNER_REMOVED) == {("L2", None, None)}
@@ -181,7 +180,7 @@ def test_samples_two_snapshots(samples):
     # Foundry Lane 2023-24 R10 -> R12: no learner comes or goes; learners complete (CompStatus 1 -> 2) and M2s are
     # claimed (FLD0004 and FLD0006 among them, whose M3 comes in the 2024-25 return)
     c = change_history(samples, 10090001, "2023-24 R10", "2023-24 R12")
-    CHANGES_SCHEMA.validate(c)
+    CHANGES.schema.validate(c)
     assert not set(c["change"]) & {LEARNER_ADDED, LEARNER_REMOVED}
     claimed = c[c["change"] == MILESTONE_CLAIMED]
     assert {"FLD0004", "FLD0006"} <= set(claimed["learn_ref_number"])

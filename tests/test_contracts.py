@@ -6,7 +6,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from auditkit.readers.contracts import SCHEMAS, Contracts, ContractsError, read_contracts
+from auditkit.frames.contracts import CONTRACT_AIMS, CONTRACTS
+from auditkit.readers.contracts import Contracts, ContractsError, read_contracts
 from auditkit.readers.discover import InputError
 
 GOOD = """\
@@ -62,8 +63,8 @@ def contracts(tmp_path) -> Contracts:
 
 
 def test_good_file_reads_into_frames_that_validate(contracts):
-    SCHEMAS["contracts"].validate(contracts.contracts)
-    SCHEMAS["contract_aims"].validate(contracts.aims)
+    CONTRACTS.validate(contracts.contracts)
+    CONTRACT_AIMS.validate(contracts.aims)
     c = contracts.contracts
     assert c["ukprn"].tolist() == [10000001, 10000002, 10000003]
     assert c["line"].tolist() == [3, 23, 36]
@@ -106,8 +107,8 @@ def test_helpers(contracts):
 
 def test_empty_contracts_validate():
     empty = Contracts.empty()
-    SCHEMAS["contracts"].validate(empty.contracts)
-    SCHEMAS["contract_aims"].validate(empty.aims)
+    CONTRACTS.validate(empty.contracts)
+    CONTRACT_AIMS.validate(empty.aims)
     assert empty.ukprns == set() and empty.for_ukprn(10000001) is None
 
 
@@ -149,80 +150,41 @@ def test_is_an_input_error():
     assert issubclass(ContractsError, InputError)
 
 
-def test_toml_syntax_error(tmp_path):
-    message = error_of(tmp_path, one('"Example Training Ltd"', "Example Training Ltd"))
-    assert names(message, 3, "provider") and "not valid TOML" in message
+#: (text in the good file, what replaces it, line named, key named, texts the message holds): one mistake each.
+MISTAKES = [
+    pytest.param('"Example Training Ltd"', "Example Training Ltd",
+                 3, "provider", ["not valid TOML"], id="toml_syntax_error"),
+    pytest.param("10000001", "1000001", 2, "ukprn", ["8-digit"], id="ukprn_not_eight_digits"),
+    pytest.param("ukprn = 10000001", 'ukprn = "10000001"', 2, "ukprn", ["without quotes"], id="ukprn_in_quotes"),
+    pytest.param("ukprn = 10000001\n", "", 1, "ukprn", ["missing"], id="ukprn_missing"),
+    pytest.param('start_window = ["2024-04-01", "2025-03-31"]', 'start_window = ["2024-04-01"]',
+                 4, "start_window", ["two"], id="window_not_two_dates"),
+    pytest.param('"2025-07-31"', '"2025-13-31"',
+                 5, "planned_end_window", ["2025-13-31", "ISO dates"], id="window_bad_date"),
+    pytest.param('"2025-03-31"]', '"31/03/2025"]', 4, "start_window", ["31/03/2025"], id="window_not_a_date"),
+    pytest.param('["2024-04-01", "2025-07-31"]', '["2025-07-31", "2024-04-01"]',
+                 5, "planned_end_window", ["before"], id="window_end_before_start"),
+    pytest.param('"full-time"', '"evenings"', 11, "mode", ["evenings", "part-time"], id="unknown_mode"),
+    pytest.param("3500.00", "-10", 12, "price", ["negative"], id="negative_price"),
+    pytest.param("3500.00", '"3,500"', 12, "price", ["not a number"], id="price_not_a_number"),
+    pytest.param('"Z0009501"', '"Z95"', 8, "lars", [], id="bad_lars"),
+    pytest.param("start_window", "start_windw",
+                 4, "start_windw", ["did you mean 'start_window'"], id="unknown_key_with_suggestion"),
+    pytest.param("price = 3500.00", "prise = 3500.00", 12, "prise", ["'price'"], id="unknown_aim_key"),
+]
 
 
-def test_ukprn_not_eight_digits(tmp_path):
-    message = error_of(tmp_path, one("10000001", "1000001"))
-    assert names(message, 2, "ukprn") and "8-digit" in message
-
-
-def test_ukprn_in_quotes(tmp_path):
-    message = error_of(tmp_path, one("ukprn = 10000001", 'ukprn = "10000001"'))
-    assert names(message, 2, "ukprn") and "without quotes" in message
-
-
-def test_ukprn_missing(tmp_path):
-    message = error_of(tmp_path, one("ukprn = 10000001\n", ""))
-    assert names(message, 1, "ukprn") and "missing" in message
-
-
-def test_window_not_two_dates(tmp_path):
-    message = error_of(tmp_path, one('start_window = ["2024-04-01", "2025-03-31"]', 'start_window = ["2024-04-01"]'))
-    assert names(message, 4, "start_window") and "two" in message
-
-
-def test_window_bad_date(tmp_path):
-    message = error_of(tmp_path, one('"2025-07-31"', '"2025-13-31"'))
-    assert names(message, 5, "planned_end_window") and "2025-13-31" in message and "ISO dates" in message
-
-
-def test_window_not_a_date(tmp_path):
-    message = error_of(tmp_path, one('"2025-03-31"]', '"31/03/2025"]'))
-    assert names(message, 4, "start_window") and "31/03/2025" in message
-
-
-def test_window_end_before_start(tmp_path):
-    message = error_of(tmp_path, one('["2024-04-01", "2025-07-31"]', '["2025-07-31", "2024-04-01"]'))
-    assert names(message, 5, "planned_end_window") and "before" in message
-
-
-def test_unknown_mode(tmp_path):
-    message = error_of(tmp_path, one('"full-time"', '"evenings"'))
-    assert names(message, 11, "mode") and "evenings" in message and "part-time" in message
-
-
-def test_negative_price(tmp_path):
-    message = error_of(tmp_path, one("3500.00", "-10"))
-    assert names(message, 12, "price") and "negative" in message
-
-
-def test_price_not_a_number(tmp_path):
-    message = error_of(tmp_path, one("3500.00", '"3,500"'))
-    assert names(message, 12, "price") and "not a number" in message
+@pytest.mark.parametrize(("good", "bad", "line", "key", "says"), MISTAKES)
+def test_one_mistake_is_named_with_line_and_key(tmp_path, good, bad, line, key, says):
+    message = error_of(tmp_path, one(good, bad))
+    assert names(message, line, key)
+    assert all(text in message for text in says), message
 
 
 @pytest.mark.parametrize("weeks", ["0", "12.5", '"12"', "-3"])
 def test_weeks_not_positive_integer(tmp_path, weeks):
     message = error_of(tmp_path, one("weeks = 12", f"weeks = {weeks}"))
     assert names(message, 10, "weeks") and "positive whole number" in message
-
-
-def test_bad_lars(tmp_path):
-    message = error_of(tmp_path, one('"Z0009501"', '"Z95"'))
-    assert names(message, 8, "lars")
-
-
-def test_unknown_contract_key_is_named_with_a_suggestion(tmp_path):
-    message = error_of(tmp_path, one("start_window", "start_windw"))
-    assert names(message, 4, "start_windw") and "did you mean 'start_window'" in message
-
-
-def test_unknown_aim_key(tmp_path):
-    message = error_of(tmp_path, one("price = 3500.00", "prise = 3500.00"))
-    assert names(message, 12, "prise") and "'price'" in message
 
 
 def test_unknown_top_level_table(tmp_path):

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from auditkit.frames.ilr import ENTITIES, SCHEMAS
+from auditkit.frames import FRAMES
+from auditkit.frames.ilr import ENTITIES
 from auditkit.views.docs import frames_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -13,12 +14,14 @@ def test_frames_doc_is_up_to_date():
     assert on_disk == frames_markdown(), "docs/frames.md is stale: run `auditkit docs`"
 
 
-def test_frames_doc_lists_every_frame_and_column():
+def test_frames_doc_lists_every_frame_and_column_in_order():
     text = frames_markdown()
-    for name, schema in SCHEMAS.items():
-        assert f"## `{name}`" in text
-        for column in schema.columns:
-            assert f"| `{column}` |" in text
+    sections = [line[4:-1] for line in text.splitlines() if line.startswith("## `")]
+    assert sections == list(FRAMES)
+    for name, frame in FRAMES.items():
+        table = text.split(f"## `{name}`", 1)[1].split("\n## ", 1)[0]
+        for f in frame.fields:
+            assert f"| `{f.column}` | {f.dtype} |" in table, (name, f.column)
     assert len(ENTITIES) >= 18
 
 

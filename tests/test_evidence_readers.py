@@ -11,20 +11,17 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from auditkit.frames.employers import EMPLOYER_FIELDS, EMPLOYERS
+from auditkit.frames.evidence import EVIDENCE, EVIDENCE_FIELDS, EVIDENCE_PROBLEM_FIELDS, EVIDENCE_PROBLEMS
 from auditkit.readers.discover import InputError
 from auditkit.readers.employers import (
-    EMPLOYER_FIELDS,
     REGISTER_COLUMNS,
     employer_id_key,
     employer_key,
     read_employers,
 )
-from auditkit.readers.employers import SCHEMAS as EMPLOYER_SCHEMAS
 from auditkit.readers.evidence import (
-    EVIDENCE_FIELDS,
     MANIFEST_COLUMNS,
-    PROBLEM_FIELDS,
-    SCHEMAS,
     parse_dates,
     read_documents,
     read_evidence,
@@ -75,7 +72,7 @@ def test_manifest_with_loose_column_names_keeps_extra_columns(tmp_path):
     assert ev.loc[0, "uln"] == "1000000019"  # filled in from the ILR
     assert ev.loc[1, "amount"] == 1050.0 and list(ev["row"]) == [2, 3]
     assert list(ev["origin"]) == ["manifest", "manifest"] and ev["file_status"].isna().all()
-    SCHEMAS["evidence"].validate(ev)
+    EVIDENCE.validate(ev)
 
 
 def test_manifest_xlsx_reads_like_csv(tmp_path):
@@ -127,8 +124,8 @@ def test_every_bad_row_is_reported_with_file_row_and_reason_and_good_rows_load(t
     kept = result.evidence.set_index("row")
     assert kept.loc[6, "file_status"] == "missing" and pd.isna(kept.loc[7, "amount"])
     assert pd.isna(kept.loc[7, "received_date"])
-    SCHEMAS["evidence_problems"].validate(result.problems)
-    assert list(result.problems.columns) == [f.column for f in PROBLEM_FIELDS]
+    EVIDENCE_PROBLEMS.validate(result.problems)
+    assert list(result.problems.columns) == [f.column for f in EVIDENCE_PROBLEM_FIELDS]
 
 
 def test_unreadable_and_encrypted_pdfs_are_reported_and_kept(tmp_path):
@@ -274,7 +271,7 @@ def test_employer_register_csv(tmp_path):
                    ("REG_BAD_DATE", "date_contacted", 4), ("REG_BAD_VALUE", "confirmed", 4),
                    ("REG_DUPLICATE", "employer_id", 5), ("REG_NO_EMPLOYER", "name", 6)}
     assert (result.problems["file"] == str(tmp_path / "employers.csv")).all()
-    EMPLOYER_SCHEMAS["employers"].validate(emp)
+    EMPLOYERS.validate(emp)
 
 
 def test_employer_register_xlsx(tmp_path):

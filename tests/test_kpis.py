@@ -17,14 +17,13 @@ from click.testing import CliRunner
 
 from auditkit import open_case
 from auditkit.cli import main
-from auditkit.funding.milestones import MILESTONE_COLUMNS, MILESTONES_SCHEMA
+from auditkit.frames.funding import MILESTONE_FRAME
+from auditkit.frames.measures import KPI_MEMBERS, KPI_VALUES
 from auditkit.measures.kpis import (
     ALL_AIMS,
     AMBER,
     GREEN,
     KPI_IDS,
-    KPI_MEMBERS_SCHEMA,
-    KPI_VALUES_SCHEMA,
     NOT_EVALUATED,
     NUMERATOR,
     RED,
@@ -79,9 +78,7 @@ def milestone_frame(aims: list[dict]) -> pd.DataFrame:
                          "milestone_date": date, "period": None, "share": share, "amount_due": 0.0,
                          "amount_claimed": 0.0, "at_risk": 0.0, "blocked_by": "", "milestone_aim_seq": None,
                          "milestone_return_id": None, "evidence_blocked_by": "", "at_risk_evidence": 0.0})
-    from auditkit.funding.milestones import _typed  # the frame's declared dtypes, whatever pandas infers
-
-    return _typed(pd.DataFrame(rows)[MILESTONE_COLUMNS])
+    return MILESTONE_FRAME.conform(pd.DataFrame(rows)[MILESTONE_FRAME.columns])  # the declared dtypes
 
 
 def total(result, kpi: str, ukprn: int = UKPRN, aim: str = ALL_AIMS) -> pd.Series:
@@ -119,8 +116,8 @@ def evidence(rows: list[tuple]) -> pd.DataFrame:
 
 def test_hand_built_frame_follows_the_milestone_interface():
     frame = milestone_frame([{"end": "2024-07-24", "comp": 2, "outcome": 1, "m2": True}])
-    MILESTONES_SCHEMA.validate(frame)
-    assert list(frame.columns) == MILESTONE_COLUMNS
+    MILESTONE_FRAME.schema.validate(frame)
+    assert list(frame.columns) == MILESTONE_FRAME.columns
 
 
 def test_starts_counts_aims_by_month_of_learn_start_date():
@@ -467,8 +464,8 @@ def samples(samples_case):
 
 
 def test_samples_frames_match_their_schemas(samples):
-    KPI_VALUES_SCHEMA.validate(samples.kpis.values)
-    KPI_MEMBERS_SCHEMA.validate(samples.kpis.members)
+    KPI_VALUES.schema.validate(samples.kpis.values)
+    KPI_MEMBERS.schema.validate(samples.kpis.members)
     assert samples.evidence is not None and samples.employers is not None
 
 
@@ -551,7 +548,7 @@ def test_cli_csv(tmp_path):
     res = CliRunner().invoke(main, ["kpis", str(SAMPLES), "--format", "csv", "--out", str(out)])
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(out)
-    assert list(frame.columns) == list(KPI_VALUES_SCHEMA.columns)
+    assert list(frame.columns) == list(KPI_VALUES.schema.columns)
     assert set(frame["kpi"]) == set(KPI_IDS)
     assert "KPI values" in res.output
 

@@ -1,8 +1,8 @@
 """Layers import in one direction only: nothing below imports from above.
 
-readers (ILR, evidence, registers, contracts) -> frames -> rules, milestones, kpis, ... -> workpapers ->
-widgets, charts, report, cli, notebooks. Every import of an auditkit module, also inside functions, is
-checked against this table.
+reference, frames -> readers, writers, samples -> facts -> rules -> funding -> measures -> case -> workpapers ->
+views, cli (see :data:`LAYERS`). Every import of an auditkit module, also inside functions, is checked against
+this table; rule modules are leaves: outside auditkit/rules/ only the package API and the catalogue are used.
 """
 
 from __future__ import annotations
@@ -71,3 +71,33 @@ def test_no_module_imports_from_a_higher_layer():
              for m, path in sorted(MODULES.items()) if m != "auditkit"
              for i in sorted(imports(path)) if layer(i) > layer(m)]
     assert not wrong, "\n".join(wrong)
+
+
+#: What other layers may use of the rules: the package API (``auditkit.rules.__all__``) and the catalogue.
+RULES_API_MODULES = {"auditkit.rules", "auditkit.rules.registry", "auditkit.rules.docs"}
+
+
+def rules_imports(path: Path) -> list[str]:
+    """The rule modules and names ``path`` imports from ``auditkit.rules`` (``module`` or ``module.name``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and (
+                node.module == "auditkit.rules" or node.module.startswith("auditkit.rules.")):
+            found += [f"{node.module}.{a.name}" if node.module == "auditkit.rules" else node.module
+                      for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("auditkit.rules")]
+    return found
+
+
+def test_rule_modules_are_leaves():
+    """Nothing outside auditkit/rules/ imports a rule module: only the package API and the catalogue."""
+    import auditkit.rules
+
+    allowed = RULES_API_MODULES | {f"auditkit.rules.{name}" for name in auditkit.rules.__all__}
+    wrong = [f"{m} imports {i}" for m, path in sorted(MODULES.items())
+             if m != "auditkit.rules" and not m.startswith("auditkit.rules.")
+             for i in rules_imports(path) if i not in allowed]
+    assert not wrong, "\n".join(wrong)
+    # the check sees imports inside functions too, and a rule module by name
+    assert rules_imports(MODULES["auditkit.views.evidence"]) and "auditkit.rules.evidence" not in allowed

@@ -24,14 +24,11 @@ from hypothesis import strategies as st
 
 from auditkit import read_ilr
 from auditkit.cli import main
+from auditkit.frames.funding import MILESTONE_FRAME, MILESTONE_SUMMARY
 from auditkit.funding.milestones import (
     BLOCK_REASONS,
     LEFT_BEFORE_DAY_14,
-    MILESTONE_COLUMNS,
-    MILESTONES_SCHEMA,
     NOT_YET_14_DAYS,
-    SUMMARY_COLUMNS,
-    SUMMARY_SCHEMA,
     contribution_rate,
     funding_summary,
     milestone_pence,
@@ -76,7 +73,7 @@ def frame_of(case: dict, folder: Path, drop: tuple[str, ...] = (), all_returns: 
     findings = run_rules(ctx)
     findings = findings[~findings["rule_id"].isin(drop)]
     out = milestones(ctx, findings)
-    MILESTONES_SCHEMA.validate(out, lazy=True)
+    MILESTONE_FRAME.schema.validate(out, lazy=True)
     return out
 
 
@@ -334,7 +331,7 @@ def test_bootcamp_in_both_ilr_years_is_one_aim(tmp_path):
 
 def test_learner_without_a_bootcamp_has_no_rows(tmp_path):
     frame = frame_of({"no_bootcamp": True, "m2": {}}, tmp_path)
-    assert frame.empty and list(frame.columns) == MILESTONE_COLUMNS
+    assert frame.empty and list(frame.columns) == MILESTONE_FRAME.columns
     assert funding_summary(frame).empty and provider_totals(frame).empty
 
 
@@ -407,7 +404,7 @@ def test_summary_sums_are_exact_to_the_penny(tmp_path):
                {"learner": {"LearnRefNumber": "L12", "ULN": _uln(12)}, "bootcamp": co30}]
     frame = frame_of({"contract_aim": {"price": 3333.33}, "other_learners": others}, tmp_path)
     summary = funding_summary(frame)
-    SUMMARY_SCHEMA.validate(summary)
+    MILESTONE_SUMMARY.schema.validate(summary)
     m1 = summary[summary["milestone"] == "M1"].iloc[0]
     # ten independent learners: 0.4 x 3333.33 = 1333.332 -> 1333.33 each, x 10 = 13333.30
     # Contribution 10: 0.4 x 3333.33 x 0.9 = 1199.9988 -> 1200.00; Contribution 30: 0.4 x 3333.33 x 0.7 = 933.3324
@@ -433,7 +430,7 @@ def _uln(n: int) -> str:
 
 def check_invariants(frame: pd.DataFrame) -> None:
     """What must hold for any milestone frame."""
-    MILESTONES_SCHEMA.validate(frame, lazy=True)
+    MILESTONE_FRAME.schema.validate(frame, lazy=True)
     assert (frame.groupby(["return_id", "ukprn", "learn_ref_number", "aim_seq_number"]).size() == 3).all()
     priced = frame[frame["price"].notna()]
     pence = lambda s: (s.astype("Float64") * 100).round().astype("Int64")  # noqa: E731
@@ -537,7 +534,7 @@ def test_property_samples_perturbed(samples, drop, prices):
 def test_samples_frame_validates(samples):
     _, _, frame = samples
     check_invariants(frame)
-    assert list(frame.columns) == MILESTONE_COLUMNS
+    assert list(frame.columns) == MILESTONE_FRAME.columns
     assert len(frame) == 3 * 359
 
 
@@ -547,8 +544,8 @@ def test_samples_milestones_golden(samples, golden):
 
 def test_samples_summary_golden(samples, golden):
     summary = funding_summary(samples[2])
-    SUMMARY_SCHEMA.validate(summary)
-    assert list(summary.columns) == SUMMARY_COLUMNS
+    MILESTONE_SUMMARY.schema.validate(summary)
+    assert list(summary.columns) == MILESTONE_SUMMARY.columns
     golden("milestones/samples_summary.csv", to_csv(summary))
 
 
@@ -603,7 +600,7 @@ def test_cli_csv_one_row_per_milestone(tmp_path):
     result = CliRunner().invoke(main, ["milestones", str(tmp_path), "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == ",".join(MILESTONE_COLUMNS)
+    assert lines[0] == ",".join(MILESTONE_FRAME.columns)
     assert len(lines) == 1 + 3
     assert lines[1].startswith("10000001,L1,1000000019,Z0009501,independent,M1,True,True,2024-05-15,R10,1200.00,,")
     assert lines[2].startswith("10000001,L1,1000000019,Z0009501,independent,M2,True,True,2024-07-31,R12,900.00,,")
@@ -614,7 +611,7 @@ def test_cli_summary_csv_json_and_out(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["milestones", str(tmp_path / "case"), "--summary", "--format", "csv"])
     lines = result.output.splitlines()
-    assert lines[0] == ",".join(SUMMARY_COLUMNS)
+    assert lines[0] == ",".join(MILESTONE_SUMMARY.columns)
     assert lines[1:] == ["10000001,Z0009501,M1,1,1,1,0,1200.00,1200.00,0.00,0.00,0.00",
                          "10000001,Z0009501,M2,1,1,1,0,900.00,900.00,0.00,0.00,0.00",
                          "10000001,Z0009501,M3,1,0,0,0,0.00,0.00,0.00,0.00,0.00"]

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from auditkit.frames.ilr import DTYPES, ENTITIES, ENTITY_BY_XML
+from auditkit.frames.fields import DTYPES
+from auditkit.frames.ilr import ENTITIES, ENTITY_BY_XML
 from auditkit.readers.ilr import read_ilr
 from tests import ilr_strategies as ilrs
 

@@ -8,16 +8,16 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 
-from auditkit.frames.ilr import DTYPES, ENTITIES, RETURN_FIELDS, SCHEMAS, empty_frame
+from auditkit.frames.ilr import ENTITIES, ENTITY_FRAMES, ILR_FRAMES, RETURNS
 from auditkit.readers.ilr import ILRData, read_ilr
 from tests import ilr_strategies as ilrs
 
 
 def assert_valid(data: ILRData) -> None:
-    assert set(data.frames) == set(SCHEMAS)
-    for name, schema in SCHEMAS.items():
-        schema.validate(data.frames[name], lazy=True)  # raises SchemaErrors listing every failure
-        assert list(data.frames[name].columns) == list(schema.columns), name
+    assert set(data.frames) == {f.name for f in ILR_FRAMES}
+    for frame in ILR_FRAMES:
+        frame.validate(data.frames[frame.name], lazy=True)  # raises SchemaErrors listing every failure
+        assert list(data.frames[frame.name].columns) == frame.columns, frame.name
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -72,6 +72,6 @@ def test_empty_frames_have_the_dtypes_of_filled_frames(tmp_path):
     assert data.prior_attainments["return_id"].dtype == data.learners["return_id"].dtype
     for e in ENTITIES:
         for f in [*e.keys, *e.fields]:
-            assert empty_frame(e.frame)[f.column].dtype == pd.api.types.pandas_dtype(DTYPES[f.kind]), (e, f)
-    assert [str(t) for t in empty_frame("returns").dtypes] == [str(pd.api.types.pandas_dtype(DTYPES[f.kind]))
-                                                              for f in RETURN_FIELDS]
+            assert ENTITY_FRAMES[e.frame].empty()[f.column].dtype == pd.api.types.pandas_dtype(f.dtype), (e, f)
+    assert [str(t) for t in RETURNS.empty().dtypes] == [str(pd.api.types.pandas_dtype(f.dtype))
+                                                       for f in RETURNS.fields]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from auditkit.rules import all_rules, get_rules, run_rules
-from tests.rules.case import case_context, run_case
+from tests.rules.case import case_context, check_keys, run_case
 from tests.test_finding_messages import empty_messages
 
 FIXTURES = Path(__file__).parent / "rules" / "fixtures"
@@ -60,12 +60,34 @@ def pd_na(value) -> bool:
 def test_every_rule_has_fixture_cases():
     """Each rule has a fixture file with at least one failing and one passing case."""
     for r in all_rules():
-        if r.family == "evidence":
-            continue
         path = FIXTURES / f"{r.id}.yml"
         assert path.exists(), f"{r.id} has no fixture file {path.name}"
         names = list(yaml.safe_load(path.read_text(encoding="utf-8"))["cases"])
         assert any(n.startswith("fail") for n in names) and any(n.startswith("pass") for n in names), r.id
+
+
+@pytest.mark.parametrize(("case", "named"), [
+    ({"bootcmp": {}}, "'bootcmp'"),
+    ({"expect": {"messages_contains": "x"}}, "case expect: unknown key(s) 'messages_contains'"),
+    ({"other_learners": [{"learner": {}, "m4": {}}]}, "other_learners[0]: unknown key(s) 'm4'"),
+    ({"evidence": [{"evidence_typ": "id_check"}]}, "evidence[0]: unknown key(s) 'evidence_typ'"),
+    ({"evidence_pack": {"L1": {"typ": "co-funded"}}}, "evidence_pack L1: unknown key(s) 'typ'"),
+])
+def test_an_unknown_key_fails_the_case_naming_it(case, named, tmp_path):
+    with pytest.raises(ValueError) as raised:
+        case_context(case, tmp_path)
+    assert named in str(raised.value)
+
+
+def test_every_fixture_case_has_known_keys():
+    for path in sorted(FIXTURES.glob("*.yml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert set(spec) == {"rule", "cases"}, path.name
+        for name, case in spec["cases"].items():
+            try:
+                check_keys(case or {})
+            except ValueError as error:
+                raise AssertionError(f"{path.name} {name}: {error}") from None
 
 
 def test_base_case_is_clean(tmp_path):

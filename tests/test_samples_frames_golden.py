@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from auditkit import read_ilr
-from auditkit.frames.ilr import SCHEMAS
+from auditkit.frames.ilr import ILR_FRAMES
 from auditkit.readers.ilr import iter_frames
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,11 +36,12 @@ def frames():
 
 
 def test_frames_validate_against_their_schemas(frames):
-    for name, frame in frames.items():
-        SCHEMAS[name].validate(frame, lazy=True)
+    assert list(frames) == [f.name for f in ILR_FRAMES]
+    for declared in ILR_FRAMES:
+        declared.validate(frames[declared.name], lazy=True)
 
 
-@pytest.mark.parametrize("name", list(SCHEMAS))
+@pytest.mark.parametrize("name", [f.name for f in ILR_FRAMES])
 def test_frame_matches_golden(frames, name):
     frame = frames[name]
     text = frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\n")

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from auditkit import open_case
 from auditkit.cli import main
+from auditkit.frames.measures import KPI_TRENDS
 from auditkit.measures.kpis import ALL_AIMS, KPI_IDS, NOT_EVALUATED
-from auditkit.measures.trends import TREND_COLUMNS, TRENDS_SCHEMA, kpi_trends, snapshot_view
+from auditkit.measures.trends import kpi_trends, snapshot_view
 from auditkit.views.charts import kpi_trend_chart
 from tests.rules.case import write_case
 from tests.test_kpis import uln
@@ -40,8 +41,8 @@ def series(trends: pd.DataFrame, ukprn: int, kpi: str, column: str = "value", ai
 
 
 def test_one_row_set_per_snapshot(case, trends):
-    TRENDS_SCHEMA.validate(trends)
-    assert list(trends.columns) == TREND_COLUMNS
+    KPI_TRENDS.schema.validate(trends)
+    assert list(trends.columns) == KPI_TRENDS.columns
     snapshots = set(zip(trends["ukprn"], trends["ilr_year"], trends["period"], strict=True))
     returns = set(zip(case.data.returns["ukprn"], case.data.returns["ilr_year"], case.data.returns["period"],
                       strict=True))
@@ -169,4 +170,4 @@ def test_cli_trends(two_snapshots, tmp_path):
     res = CliRunner().invoke(main, ["kpis", str(two_snapshots), "--trends", "--format", "csv", "--out", str(out)])
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(out)
-    assert list(frame.columns) == TREND_COLUMNS and set(frame["period"]) == {"R10", "R14"}
+    assert list(frame.columns) == KPI_TRENDS.columns and set(frame["period"]) == {"R10", "R14"}

@@ -9,9 +9,11 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from auditkit.case import open_case
 from auditkit.case.findings import fails, filter_severity
@@ -164,6 +166,7 @@ def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | N
     with input_errors():
         case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
         notes = output.notes(case.read_notes)
+        table: Callable[[pd.DataFrame], str]
         if changes:
             frame, table, what = (case.raw_changes if reveal else case.changes), kpi_changes_table, "changes"
         elif trends:

@@ -24,8 +24,8 @@ from auditkit.frames.findings import NOT_EVALUATED
 from auditkit.readers.contracts import Contracts
 from auditkit.readers.ilr import ILRData
 from auditkit.reference.aims import M2_AIM, M3_AIM, is_bootcamp
+from auditkit.reference.wave5 import WAVE_WINDOW
 
-WAVE_WINDOW = (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
 AIM_KEYS = ["return_id", "ukprn", "learn_ref_number", "aim_seq_number"]
 LEARNER_KEYS = ["return_id", "ukprn", "learn_ref_number"]
 

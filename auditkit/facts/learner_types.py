@@ -13,9 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from auditkit.facts.context import RuleContext
-
-INDEPENDENT, CO_FUNDED, SELF_EMPLOYED = "independent", "co-funded", "self-employed"
-LEARNER_TYPES = (INDEPENDENT, CO_FUNDED, SELF_EMPLOYED)
+from auditkit.reference.wave5 import CO_FUNDED, INDEPENDENT, SELF_EMPLOYED
 
 
 def learner_types(ctx: RuleContext, aims: pd.DataFrame | None = None) -> pd.Series:

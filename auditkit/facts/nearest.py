@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 PAIR_COLUMNS = ["_l", "_r"]
@@ -28,7 +29,7 @@ def group_ids(left: pd.DataFrame, right: pd.DataFrame, keys: Sequence[str]) -> t
     return ids[:len(left)], ids[len(left):]
 
 
-def _pairs(left_pos: np.ndarray, right_pos: np.ndarray) -> pd.DataFrame:
+def _pairs(left_pos: npt.ArrayLike, right_pos: npt.ArrayLike) -> pd.DataFrame:
     return pd.DataFrame({"_l": np.asarray(left_pos, dtype=np.int64), "_r": np.asarray(right_pos, dtype=np.int64)})
 
 

@@ -1,1 +1,24 @@
-"""Frame declarations: the columns and dtypes every auditkit frame has."""
+"""Frame declarations: every frame auditkit gives, one :class:`~auditkit.frames.fields.Frame` each.
+
+:data:`FRAMES` indexes them by name, in the order ``docs/frames.md`` lists them; the docs, the golden tests and
+(later) the Parquet layout iterate it.
+"""
+
+from __future__ import annotations
+
+from auditkit.frames.contracts import CONTRACT_AIMS, CONTRACTS
+from auditkit.frames.employers import EMPLOYERS
+from auditkit.frames.evidence import EVIDENCE, EVIDENCE_PROBLEMS
+from auditkit.frames.fields import Field, Frame
+from auditkit.frames.findings import FINDINGS
+from auditkit.frames.funding import MILESTONE_FRAME, MILESTONE_SUMMARY
+from auditkit.frames.ilr import ILR_FRAMES
+from auditkit.frames.measures import CHANGES, KPI_MEMBERS, KPI_TRENDS, KPI_VALUES
+
+#: Every frame by name: the ILR frames, contracts, findings, evidence, funding, measures.
+FRAMES: dict[str, Frame] = {f.name: f for f in (
+    *ILR_FRAMES, CONTRACTS, CONTRACT_AIMS, FINDINGS, EVIDENCE, EVIDENCE_PROBLEMS, EMPLOYERS,
+    MILESTONE_FRAME, MILESTONE_SUMMARY, KPI_VALUES, KPI_MEMBERS, KPI_TRENDS, CHANGES,
+)}
+
+__all__ = ["FRAMES", "Field", "Frame"]

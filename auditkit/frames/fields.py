@@ -1,15 +1,20 @@
-"""How auditkit declares a frame: a tuple of :class:`Field` objects, turned into a pandera schema.
+"""How auditkit declares a frame: a :class:`Frame` of :class:`Field` objects.
 
-Every frame (ILR entities, returns, contracts, evidence, findings, milestones, KPIs, ...) is declared once as
-fields: column name, source element or key, kind, description, and whether it is personal data. The schema,
-the empty frame and the generated ``docs/frames.md`` all come from that declaration.
+Every frame (ILR entities, returns, contracts, evidence, findings, milestones, KPIs, ...) is declared once, in
+:mod:`auditkit.frames`, as a :class:`Frame`: its name, what gives it, and its fields (column name, source element
+or key, kind, description, whether it is personal data). The pandera schema, the empty frame, the one function
+that gives a frame its dtypes (:meth:`Frame.conform`) and the generated ``docs/frames.md`` all come from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -40,21 +45,202 @@ class Field:
         return DTYPES[self.kind]
 
 
-def frame_schema(name: str, fields: Sequence[Field], description: str, *,
-                 checks: Mapping[str, list[pa.Check]] | None = None, not_null: Iterable[str] = (),
-                 strict: bool = True, ordered: bool = True,
-                 frame_checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
-    """The pandera schema of a declared frame: one nullable column per field (except ``not_null`` ones), with
-    optional per-column ``checks`` and whole-frame ``frame_checks``."""
-    checks = checks or {}
-    not_null = set(not_null)
-    return pa.DataFrameSchema(
-        {f.column: pa.Column(f.dtype, checks=checks.get(f.column), nullable=f.column not in not_null,
-                             description=f.description) for f in fields},
-        name=name, description=description, strict=strict, ordered=ordered, coerce=False, checks=frame_checks,
-    )
+
+#: A whole-frame check: a function of the frame giving one boolean per row, and the message when one is False.
+FrameCheck = tuple[Callable[[pd.DataFrame], pd.Series], str]
 
 
-def empty_frame_of(fields: Sequence[Field]) -> pd.DataFrame:
-    """An empty frame with the declared columns and dtypes."""
-    return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in fields})
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One frame: its ``name``, ``description`` (one line), ``given_by`` (the function and command that give it,
+    for ``docs/frames.md``), and ``fields``; optional pandera ``checks`` per column, ``not_null`` columns and
+    whole-frame ``frame_checks``. ``strict=False`` frames may carry extra columns after the declared ones
+    (``ordered=False``: in any order)."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    given_by: str = ""
+    checks: Mapping[str, Sequence[pa.Check]] = field(default_factory=dict)
+    not_null: frozenset[str] = frozenset()
+    frame_checks: tuple[FrameCheck, ...] = ()
+    strict: bool = True
+    ordered: bool = True
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.column for f in self.fields]
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        return {f.column: f.dtype for f in self.fields}
+
+    @property
+    def personal(self) -> dict[str, str]:
+        """Column -> kind of personal data, for the personal columns."""
+        return {f.column: f.personal for f in self.fields if f.personal}
+
+    def field(self, column: str) -> Field:
+        return next(f for f in self.fields if f.column == column)
+
+    def with_fields(self, fields: Iterable[Field], name: str | None = None) -> Frame:
+        """The same frame with other fields (a variant, e.g. a summary split by return)."""
+        return Frame(name or self.name, self.description, tuple(fields), self.given_by, self.checks,
+                     self.not_null, self.frame_checks, self.strict, self.ordered)
+
+    @cached_property
+    def schema(self) -> pa.DataFrameSchema:
+        """The pandera schema: one column per field, nullable unless in ``not_null``."""
+        return pa.DataFrameSchema(
+            {f.column: pa.Column(f.dtype, checks=list(self.checks.get(f.column, ())) or None,
+                                 nullable=f.column not in self.not_null, description=f.description)
+             for f in self.fields},
+            name=self.name, description=self.description, strict=self.strict, ordered=self.ordered, coerce=False,
+            checks=[pa.Check(fn, error=error) for fn, error in self.frame_checks] or None,
+        )
+
+    def empty(self) -> pd.DataFrame:
+        """An empty frame with the declared columns and dtypes."""
+        return pd.DataFrame({f.column: pd.Series(dtype=f.dtype) for f in self.fields})
+
+    def conform(self, rows: pd.DataFrame | Iterable[Mapping[str, object]] | None) -> pd.DataFrame:
+        """``rows`` with exactly the declared columns, in order, with their dtypes (the one place auditkit gives a
+        frame its dtypes); missing columns are empty, other columns are left out, the index is 0..n-1.
+
+        Whole numbers become Int64 (what is not a whole number that fits in 64 bits is left empty), decimals
+        Float64, dates and date-times datetime64[ns] (text as ISO 8601, a time-zone offset dropped and the clock
+        time kept; what does not parse, or lies beyond what nanoseconds hold, is NaT), booleans boolean, text
+        string (dates as YYYY-MM-DD, whole decimals without ``.0``)."""
+        if rows is None:
+            return self.empty()
+        df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+        if len(df) == 0:
+            return self.empty()
+        df = df.reset_index(drop=True)
+        return pd.DataFrame({f.column: conform_column(df[f.column] if f.column in df else _missing(len(df)), f.kind)
+                             for f in self.fields}, index=df.index)
+
+    def validate(self, df: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame:
+        """``df`` checked against :attr:`schema` (raises pandera's SchemaError(s) when it does not fit)."""
+        return self.schema.validate(df, lazy=lazy)
+
+
+def _missing(n: int) -> pd.Series:
+    return pd.Series([None] * n, dtype=object)
+
+
+def empty_column(kind: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``n`` missing values of a kind's dtype."""
+    return pd.array([None] * n, dtype=DTYPES[kind])
+
+
+def parse_text(values: np.ndarray, kind: str,
+               present: np.ndarray | None = None) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    """One raw column as read from a file (stripped text or None) as its kind's dtype, strictly (dates as
+    YYYY-MM-DD, date-times as ISO 8601), and the mask of the values that could not be read (left empty).
+    ``present``: where values are non-empty, when the caller has it."""
+    if present is None:
+        present = values.astype(bool)
+    if not present.any():  # common: optional elements nobody fills in
+        return empty_column(kind, len(values)), present
+    if kind == "str":
+        text = np.where(present, values, None)  # type: ignore[call-overload]  # numpy stubs: no None fill
+        return pd.array(text, dtype="string"), np.zeros(len(values), bool)
+    if kind == "int":
+        try:  # the common case, plain digits: five times faster than to_numeric
+            numbers = np.zeros(len(values), dtype=np.int64)
+            numbers[present] = values[present].astype(np.int64)
+            return pd.arrays.IntegerArray(numbers, ~present), np.zeros(len(values), bool)
+        except (ValueError, OverflowError, TypeError):
+            pass  # something else in the column: the careful path below says what
+    series = pd.Series(np.where(present, values, None), dtype=object)  # type: ignore[call-overload]  # numpy stubs: no None fill
+    if kind in ("int", "decimal"):
+        numbers = pd.to_numeric(series, errors="coerce")
+        if kind == "int":
+            numbers = numbers.where((numbers % 1 == 0) & (numbers.abs() < 2**63))
+        typed = numbers.astype("Int64" if kind == "int" else "Float64")
+    elif kind == "date":
+        typed = in_ns_range(pd.to_datetime(series, format="%Y-%m-%d", errors="coerce"))
+    else:
+        typed = datetimes(series)
+    return typed.array, present & typed.isna().to_numpy()
+
+
+def key_array(values: np.ndarray, kind: str) -> pd.api.extensions.ExtensionArray:
+    """Key values the reader made itself (return ids, UKPRNs, lines: already of their kind) as the kind's dtype."""
+    return pd.array(values, dtype=DTYPES[kind])
+
+
+def conform_column(values: pd.Series, kind: str) -> pd.Series:
+    """One column as its kind's dtype (see :meth:`Frame.conform`)."""
+    if kind == "int":
+        return whole_numbers(values)
+    if kind == "decimal":
+        return pd.to_numeric(values, errors="coerce").astype("Float64")
+    if kind in ("date", "datetime"):
+        return datetimes(values)
+    if kind == "bool":
+        return values.astype(object).where(values.notna(), None).astype("boolean")
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.astype("string")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").astype("string")
+    return values.map(_text, na_action="ignore").astype("string")
+
+
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as Int64; what is not a whole number that fits (a 20-digit UKPRN, 1.5, text) is left empty."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.dtype == object:  # Python integers beyond int64
+        numbers = pd.to_numeric(numbers.map(lambda v: v if isinstance(v, int) and abs(v) < 2**63 else None),
+                                errors="coerce")
+    if numbers.dtype.kind == "f":
+        fits = ((numbers.abs() < 2**63) & (numbers == numbers.round())).astype("boolean").fillna(False)
+        numbers = numbers.where(fits.astype(bool))
+    return numbers.astype("Int64")
+
+
+#: A time-zone offset at the end of a date-time text (``Z``, ``+01:00``, ``-0500``).
+TIME_ZONE_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+#: The date-times a ``datetime64[ns]`` column can hold (1677-09-21 00:12:43 to 2262-04-11 23:47:16).
+NS_RANGE = (pd.Timestamp.min, pd.Timestamp.max)
+
+
+def datetimes(values: pd.Series) -> pd.Series:
+    """``values`` as datetime64[ns]: text read as ISO 8601 with its time-zone offset (``Z``, ``+01:00``) dropped
+    and the clock time kept (``12:00:49+01:00`` is 12:00:49, not converted to UTC); what does not parse, or lies
+    beyond what nanoseconds hold (before 1677, after 2262), is NaT."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    if not pd.api.types.is_datetime64_dtype(values):
+        text = values.astype(object).where(values.notna(), None).map(_date_or_text)
+        values = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    return in_ns_range(values)
+
+
+def _date_or_text(value: object) -> object:
+    """A value ``pd.to_datetime`` may read as a date: text (its time-zone offset dropped), a date or a date-time;
+    anything else (a number, a boolean) is no date."""
+    if isinstance(value, str):
+        return TIME_ZONE_OFFSET.sub("", value.strip())
+    return value if isinstance(value, dt.date) else None
+
+
+def in_ns_range(parsed: pd.Series) -> pd.Series:
+    """Parsed date-times as ``datetime64[ns]``; those it cannot hold (before 1677, after 2262) become NaT."""
+    if str(parsed.dtype) == "datetime64[ns]":
+        return parsed
+    if parsed.dtype == object:  # dates pandas left as Python objects: out of its range
+        parsed = pd.Series([v if isinstance(v, dt.datetime) and NS_RANGE[0] <= pd.Timestamp(v) <= NS_RANGE[1]
+                            else pd.NaT for v in parsed], index=parsed.index, dtype=object)
+        return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
+    fits = parsed.isna() | ((parsed >= NS_RANGE[0]) & (parsed <= NS_RANGE[1]))
+    return parsed.where(fits).astype("datetime64[ns]")
+
+
+def _text(value: object) -> str:
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -10,14 +10,11 @@ Field order follows the ESFA XSD sequence, so the writer can emit schema-valid X
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import pandas as pd
-import pandera.pandas as pa
+from auditkit.frames.fields import Field, Frame
+from auditkit.frames.keys import AIM_SEQ_NUMBER, ILR_YEAR, LEARN_REF_NUMBER, RETURN_ID, UKPRN, ULN
 
-from auditkit.frames.fields import DTYPES, Field, empty_frame_of, frame_schema
-
-__all__ = ["DTYPES", "ENTITIES", "SCHEMAS", "Entity", "Field", "empty_frame", "entity_columns", "frame_schema"]
 
 @dataclass(frozen=True)
 class Entity:
@@ -40,12 +37,12 @@ class Entity:
 
 
 F = Field
-_RETURN = F("return_id", "", "str", "The return (file) this row was read from: see the returns frame.")
-_UKPRN = F("ukprn", "", "int", "UKPRN of the provider (LearningProvider) of the return.")
-_LRN = F("learn_ref_number", "", "str", "The learner's reference number at the provider.")
-_AIM = F("aim_seq_number", "", "int", "AimSeqNumber of the learning delivery.")
+_RETURN = RETURN_ID
+_UKPRN = replace(UKPRN, description="UKPRN of the provider (LearningProvider) of the return.")
+_LRN = LEARN_REF_NUMBER
+_AIM = AIM_SEQ_NUMBER
 _EMP = F("emp_status_seq", "", "int", "1-based position of the employment status record within the learner.")
-_DP_ULN = F("uln", "", "str", "ULN of the destination record's learner.")
+_DP_ULN = replace(ULN, description="ULN of the destination record's learner.")
 LEARNER_KEYS = (_RETURN, _UKPRN, _LRN)
 DELIVERY_KEYS = (*LEARNER_KEYS, _AIM)
 
@@ -235,13 +232,13 @@ ENTITY_BY_XML: dict[str, Entity] = {e.xml: e for e in ENTITIES}
 
 #: Columns of the returns frame (one row per file read).
 RETURN_FIELDS: tuple[Field, ...] = (
-    F("return_id", "", "str", "Short unique id of the return: the file name without .xml."),
+    replace(RETURN_ID, description="Short unique id of the return: the file name without .xml."),
     F("path", "", "str", "Where the file was read from (zip members as zip::member)."),
     F("sha256", "", "str", "SHA-256 of the file's bytes."),
     F("file_size", "", "int", "Size in bytes."),
-    F("ukprn", "", "int", "UKPRN of the LearningProvider."),
+    replace(UKPRN, description="UKPRN of the LearningProvider."),
     F("header_ukprn", "", "int", "UKPRN in the file header (Source)."),
-    F("ilr_year", "", "str", "ILR year, e.g. 2024-25 (from the namespace, else the header Year)."),
+    replace(ILR_YEAR, description="ILR year, e.g. 2024-25 (from the namespace, else the header Year)."),
     F("namespace", "", "str", "XML namespace of the file (empty when none)."),
     F("collection", "Collection", "str", "Header collection (ILR)."),
     F("year_code", "Year", "str", "Header year code, e.g. 2425."),
@@ -262,7 +259,7 @@ RETURN_FIELDS: tuple[Field, ...] = (
 )
 
 SOURCE_FILE_FIELDS: tuple[Field, ...] = (
-    F("return_id", "", "str", "The return this row belongs to."),
+    replace(RETURN_ID, description="The return this row belongs to."),
     F("source_file_name", "SourceFileName", "str", ""),
     F("file_preparation_date", "FilePreparationDate", "date", ""),
     F("software_supplier", "SoftwareSupplier", "str", ""),
@@ -274,9 +271,9 @@ SOURCE_FILE_FIELDS: tuple[Field, ...] = (
 
 PROBLEM_FIELDS: tuple[Field, ...] = (
     F("file", "", "str", "The file (or zip::member) the problem was found in."),
-    F("return_id", "", "str", "The return, when the file was read far enough to know it."),
+    replace(RETURN_ID, description="The return, when the file was read far enough to know it."),
     F("line", "", "int", "Line in the file."),
-    F("learn_ref_number", "", "str", "The learner concerned, when known."),
+    replace(LEARN_REF_NUMBER, description="The learner concerned, when known."),
     F("entity", "", "str", "The ILR entity (XML element) concerned."),
     F("field", "", "str", "The XML element whose value is wrong."),
     F("value", "", "str", "The value found (personal fields are masked for display)."),
@@ -289,10 +286,10 @@ PROBLEM_FIELDS: tuple[Field, ...] = (
 
 #: Elements the file's ILR year does not define, kept (never dropped): one row per element with a value.
 UNKNOWN_FIELDS: tuple[Field, ...] = (
-    F("return_id", "", "str", "The return the element was read from."),
+    replace(RETURN_ID, description="The return the element was read from."),
     F("file", "", "str", "The file (or zip::member)."),
     F("line", "", "int", "Line of the element in the file."),
-    F("learn_ref_number", "", "str", "The learner it was inside, when known."),
+    replace(LEARN_REF_NUMBER, description="The learner it was inside, when known."),
     F("entity", "", "str", "The ILR entity (XML element) it was inside."),
     F("path", "", "str", "Where it is: local names from the top, e.g. Learner/LearningDelivery/Foo."),
     F("field", "", "str", "Its local name, as written."),
@@ -301,43 +298,23 @@ UNKNOWN_FIELDS: tuple[Field, ...] = (
 
 _LINE = F("line", "", "int", "Line of the record's element in the source file.")
 
-
-def _schema(name: str, columns: list[Field], description: str) -> pa.DataFrameSchema:
-    return frame_schema(name, columns, description)
-
-
-def entity_columns(entity: Entity) -> list[Field]:
-    return [*entity.keys, *entity.fields, _LINE]
-
-
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    e.frame: _schema(e.frame, entity_columns(e), e.description) for e in ENTITIES
+#: One frame per ILR entity: its keys, its fields, then ``line``.
+ENTITY_FRAMES: dict[str, Frame] = {
+    e.frame: Frame(e.frame, e.description, (*e.keys, *e.fields, _LINE)) for e in ENTITIES
 }
-SCHEMAS["returns"] = _schema("returns", list(RETURN_FIELDS), "One row per ILR file read.")
-SCHEMAS["source_files"] = _schema("source_files", list(SOURCE_FILE_FIELDS), "Header source files of each return.")
-SCHEMAS["problems"] = _schema("problems", list(PROBLEM_FIELDS), "Everything the reader could not read as expected.")
-SCHEMAS["unknown_elements"] = _schema("unknown_elements", list(UNKNOWN_FIELDS),
-                                      "Elements the file's ILR year does not define, with their values.")
-
-_DECLARED_FIELDS: dict[str, list[Field]] = {
-    **{e.frame: entity_columns(e) for e in ENTITIES},
-    "returns": list(RETURN_FIELDS),
-    "source_files": list(SOURCE_FILE_FIELDS),
-    "problems": list(PROBLEM_FIELDS),
-    "unknown_elements": list(UNKNOWN_FIELDS),
-}
-
-
-def empty_frame(name: str) -> pd.DataFrame:
-    """An empty frame with the declared columns and dtypes."""
-    return empty_frame_of(_DECLARED_FIELDS[name])
+RETURNS = Frame("returns", "One row per ILR file read.", RETURN_FIELDS,
+                given_by="`auditkit.read_ilr(paths).returns`: one row per ILR file read.")
+SOURCE_FILES = Frame("source_files", "Header source files of each return.", SOURCE_FILE_FIELDS)
+PROBLEMS = Frame("problems", "Everything the reader could not read as expected.", PROBLEM_FIELDS)
+UNKNOWN_ELEMENTS = Frame("unknown_elements", "Elements the file's ILR year does not define, with their values.",
+                         UNKNOWN_FIELDS)
+#: Every frame of :class:`~auditkit.readers.ilr.ILRData`, in the order ``docs/frames.md`` lists them.
+ILR_FRAMES: tuple[Frame, ...] = (RETURNS, *ENTITY_FRAMES.values(), SOURCE_FILES, PROBLEMS, UNKNOWN_ELEMENTS)
 
 
 def personal_columns() -> dict[str, str]:
     """Column name -> kind of personal data, over every ILR frame."""
     out: dict[str, str] = {}
-    for e in ENTITIES:
-        for f in e.fields:
-            if f.personal:
-                out[f.column] = f.personal
+    for frame in ENTITY_FRAMES.values():
+        out.update(frame.personal)
     return out

@@ -13,7 +13,7 @@ missing or temporary) is one aim, taken from its latest return. With every snaps
 (``--all-returns``) each return's bootcamp aims are rows of their own, evaluated as of that return.
 
 **Claimed.** M1: the bootcamp aim is recorded. M2 / M3: an M2 (``Z0010211``) / M3 (``Z0010212``) aim names the
-bootcamp aim in its PSM fields (:func:`auditkit.rules.milestone.link_milestones`: also from the other ILR
+bootcamp aim in its PSM fields (:func:`auditkit.facts.milestone_links.link_milestones`: also from the other ILR
 year's return, by LearnRefNumber or ULN). An M2/M3 aim that names no bootcamp aim of its learner (W5_M2_02,
 W5_M3_02) is still a claim: it is counted against the learner's bootcamp aim (same return first, the bootcamp
 started on or before the milestone date, the nearest start) when that bootcamp has no M2/M3 naming it, so
@@ -70,25 +70,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from auditkit.facts.context import AIM_KEYS, RuleContext
-from auditkit.facts.learner_types import LEARNER_TYPES, learner_types
+from auditkit.facts.evidence import CLAIM_OF_STAGE, evidence_bootcamps, evidence_claims, evidence_of
+from auditkit.facts.learner_types import learner_types
+from auditkit.facts.milestone_links import link_milestones, m2_found
 from auditkit.facts.nearest import best_per_key, nearest_dates, take_pairs
-from auditkit.frames.fields import Field, frame_schema
+from auditkit.frames.fields import datetimes
+from auditkit.frames.funding import MILESTONE_FRAME, MILESTONE_SUMMARY, MILESTONE_SUMMARY_BY_RETURN
+from auditkit.reference.aims import norm_ref
 from auditkit.reference.calendar import ilr_year_of, year_start
-from auditkit.rules.milestone import link_milestones, m2_found, norm_ref, usable_uln
-
-MILESTONES: tuple[str, ...] = ("M1", "M2", "M3")
-#: Share of the price paid at each milestone, in whole percent.
-SHARE_PERCENT: dict[str, int] = {"M1": 40, "M2": 30, "M3": 30}
-#: The PSM texts that record an employer contribution, and the contribution in whole percent (exact text,
-#: as the funder's payment script reads it; near misses are W5_FFI_04 and count as no contribution).
-CONTRIBUTION_PERCENT: dict[str, int] = {"Contribution 10": 10, "Contribution 30": 30}
-#: Days after LearnStartDate at which Milestone 1 is due.
-M1_DAYS = 14
-#: Months after the bootcamp's LearnActEndDate within which an M3 may be dated.
-M3_MONTHS = 6
+from auditkit.reference.uln import usable_uln
+from auditkit.reference.wave5 import (
+    CONTRIBUTION_PERCENT,
+    MILESTONES,
+    SHARE_PERCENT,
+    completed_enough,
+    m1_date,
+    m3_deadline,
+)
+from auditkit.rules import rule_issues, run_rules
 
 NO_START_DATE = "no-start-date"
 NOT_YET_14_DAYS = "not-yet-14-days"
@@ -139,107 +140,6 @@ EVIDENCE_PREFIX = "EV_"
 EVIDENCE_COUNTING = ("Evidence findings (EV_*) do not change what the ILR earns: 'at risk (ILR)' is claimed but not "
                      "earned under the ILR rules; 'at risk (evidence)' is earned but its evidence has a no-pay "
                      "finding, payable only once the evidence is produced.")
-
-
-F = Field
-#: Columns of the milestone frame: product.md's columns first, then the facts they come from.
-MILESTONE_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider of the bootcamp aim."),
-    F("learn_ref_number", "", "str", "Learner's reference at the provider (of the bootcamp aim's return)."),
-    F("uln", "", "str", "Learner's ULN as recorded."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
-    F("learner_type", "", "str", "independent, co-funded or self-employed (auditkit.facts.learner_types)."),
-    F("milestone", "", "str", "M1 (commencement, 40%), M2 (completion and interview, 30%) or M3 (outcome, 30%)."),
-    F("claimed", "", "bool", "M1: the bootcamp aim is recorded; M2/M3: an M2/M3 aim claims it (see the module)."),
-    F("earned", "", "bool", "The milestone's conditions are met and no no-pay finding blocks it."),
-    F("milestone_date", "", "date", "M1: LearnStartDate + 14 days; M2/M3: the claiming aim's LearnStartDate; "
-      "NaT when not claimed."),
-    F("period", "", "str", "Collection period (R01-R12) of the ILR year the milestone date falls in."),
-    F("amount_due", "", "decimal", "What is earned, in pounds: share x price x (1 - contribution) when earned, "
-      "else 0 (NA when the price is unknown)."),
-    F("blocked_by", "", "str", "Comma-separated ids of the no-pay findings that block it, then pseudo-reasons "
-      "(not-yet-14-days, ...); empty when none."),
-    F("ilr_year", "", "str", "ILR year of period (the year the milestone date falls in)."),
-    F("return_id", "", "str", "Return of the bootcamp aim."),
-    F("aim_seq_number", "", "int", "AimSeqNumber of the bootcamp aim."),
-    F("milestone_aim_seq", "", "int", "AimSeqNumber of the claiming M2/M3 aim (NA for M1 and when not claimed)."),
-    F("milestone_return_id", "", "str", "Return of the claiming M2/M3 aim (NA for M1 and when not claimed)."),
-    F("learn_start_date", "", "date", "Bootcamp LearnStartDate."),
-    F("learn_plan_end_date", "", "date", "Bootcamp LearnPlanEndDate."),
-    F("learn_act_end_date", "", "date", "Bootcamp LearnActEndDate."),
-    F("comp_status", "", "int", "Bootcamp CompStatus."),
-    F("outcome", "", "int", "Bootcamp Outcome."),
-    F("price", "", "decimal", "Contract price of the bootcamp aim for this provider, in pounds (NA when unknown)."),
-    F("contribution", "", "decimal", "Employer contribution recorded on the bootcamp aim: 0, 0.1 or 0.3."),
-    F("share", "", "decimal", "Share of the price paid at this milestone: 0.4, 0.3 or 0.3."),
-    F("amount_claimed", "", "decimal", "share x price x (1 - contribution) when claimed, else 0, in pounds."),
-    F("at_risk", "", "decimal", "amount_claimed - amount_due, in pounds."),
-    F("evidence_blocked_by", "", "str", "Comma-separated ids of the no-pay evidence findings (EV_*) on this "
-      "milestone's claim; empty when none. They do not change earned: see at_risk_evidence."),
-    F("at_risk_evidence", "", "decimal", "The part of amount_due whose evidence has a no-pay finding "
-      "(evidence_blocked_by): earned on the ILR, at risk until the evidence is produced; in pounds."),
-)
-MILESTONE_COLUMNS: list[str] = [f.column for f in MILESTONE_FIELDS]
-#: Columns of :func:`funding_summary` (``return_id`` only with ``by_return=True``).
-SUMMARY_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim."),
-    F("milestone", "", "str", "M1, M2 or M3."),
-    F("aims", "", "int", "Bootcamp aims (rows of the milestone frame)."),
-    F("claimed", "", "int", "Milestones claimed."),
-    F("earned", "", "int", "Milestones earned."),
-    F("unpriced", "", "int", "Claimed milestones without a contract price (left out of the amounts)."),
-    F("amount_claimed", "", "decimal", "Pounds claimed, exact to the penny."),
-    F("amount_due", "", "decimal", "Pounds earned."),
-    F("at_risk", "", "decimal", "Pounds claimed but not earned (amount_claimed - amount_due)."),
-    F("not_yet_due", "", "decimal", "The part of at_risk that is only not due yet (M1 blocked by nothing but "
-      "not-yet-14-days)."),
-    F("at_risk_evidence", "", "decimal", "Pounds earned on the ILR whose evidence has a no-pay finding (EV_*), "
-      "beside at_risk (the pounds the ILR rules put at risk)."),
-)
-SUMMARY_COLUMNS: list[str] = [f.column for f in SUMMARY_FIELDS]
-
-_MONEY = ("amount_due", "price", "amount_claimed", "at_risk", "at_risk_evidence")
-_CHECKS: dict[str, list[pa.Check]] = {
-    "milestone": [pa.Check.isin(MILESTONES)],
-    "learner_type": [pa.Check.isin(LEARNER_TYPES)],
-    "period": [pa.Check.str_matches(r"^R(0[1-9]|1[0-4])$")],
-    "share": [pa.Check.isin([0.4, 0.3])],
-    "contribution": [pa.Check.isin([0.0, 0.1, 0.3])],
-    **{c: [pa.Check.ge(0)] for c in _MONEY},
-}
-_NOT_NULL = {"ukprn", "learn_ref_number", "bootcamp_aim", "learner_type", "milestone", "claimed", "earned",
-             "blocked_by", "return_id", "aim_seq_number", "contribution", "share"}
-
-
-def _schema(name: str, fields: tuple[Field, ...], description: str,
-            checks: list[pa.Check] | None = None) -> pa.DataFrameSchema:
-    return frame_schema(name, fields, description, checks=_CHECKS, not_null=_NOT_NULL, frame_checks=checks)
-
-
-def _frame_checks() -> list[pa.Check]:
-    def claimed_amounts(df: pd.DataFrame) -> pd.Series:
-        unclaimed = ~df["claimed"].astype(bool)
-        return ~unclaimed | (df["amount_claimed"].fillna(0) == 0)
-
-    def earned_reasons(df: pd.DataFrame) -> pd.Series:
-        earned = df["earned"].astype(bool)
-        return ~earned | (df["claimed"].astype(bool) & (df["blocked_by"] == ""))
-
-    def risk(df: pd.DataFrame) -> pd.Series:
-        diff = (_pence(df["amount_claimed"]) - _pence(df["amount_due"])) == _pence(df["at_risk"])
-        return diff.fillna(df["price"].isna()).astype(bool)
-
-    return [pa.Check(claimed_amounts, error="amount_claimed is 0 when not claimed"),
-            pa.Check(earned_reasons, error="earned milestones are claimed and blocked by nothing"),
-            pa.Check(risk, error="at_risk = amount_claimed - amount_due, to the penny")]
-
-
-MILESTONES_SCHEMA = _schema("milestones", MILESTONE_FIELDS,
-                            "One row per bootcamp aim and milestone (M1, M2, M3): claimed, earned and the money.",
-                            _frame_checks())
-SUMMARY_SCHEMA = _schema("milestone_summary", SUMMARY_FIELDS,
-                         "Funding claimed, due and at risk per provider, bootcamp aim and milestone.")
 
 
 def _day(values: pd.Series) -> pd.Series:
@@ -320,52 +220,81 @@ def _contribution_percent(ctx: RuleContext, aims: pd.DataFrame) -> pd.Series:
 
 # -- findings that block ---------------------------------------------------------------------------------------
 
-class _Blocks:
-    """The no-pay findings, indexed by the return, learner and aim they were found on."""
-
-    def __init__(self, ctx: RuleContext, findings: pd.DataFrame | None) -> None:
-        self.learner: dict[tuple, set[str]] = {}
-        self.aim: dict[tuple, set[str]] = {}
-        if findings is None or findings.empty:
-            return
-        rule_ids = findings["rule_id"].astype("string")
-        f = findings[((findings["severity"] == NO_PAY) & ~rule_ids.str.startswith(EVIDENCE_PREFIX)).fillna(False)
-                     .astype(bool) & findings["learn_ref_number"].notna()]
-        if f.empty:
-            return
-        returns = ctx.all.returns.drop_duplicates("path")
-        by_path = dict(zip(returns["path"].astype(str), returns["return_id"], strict=True))
-        source = f["source"].astype("string").str.replace(r":\d+$", "", regex=True)
-        in_scope = ctx.learners[["return_id", "ukprn", "learn_ref_number"]]
-        fallback = in_scope.groupby(["ukprn", "learn_ref_number"])["return_id"].agg(list).to_dict()
-        for src, ukprn, lrn, seq, rule_id in zip(source, f["ukprn"], f["learn_ref_number"], f["aim_seq_number"],
-                                                 f["rule_id"], strict=True):
-            rid = by_path.get(str(src)) if not pd.isna(src) else None
-            # a finding whose source names no loaded return blocks the learner in every return in scope
-            rids = [rid] if rid is not None else fallback.get((ukprn, lrn), [])
-            for r in rids:
-                if pd.isna(seq):
-                    self.learner.setdefault((r, int(ukprn), str(lrn)), set()).add(str(rule_id))
-                else:
-                    self.aim.setdefault((r, int(ukprn), str(lrn), int(seq)), set()).add(str(rule_id))
-
-    def on_learner(self, return_id: Any, ukprn: Any, lrn: Any) -> set[str]:
-        return self.learner.get((return_id, _int(ukprn), str(lrn)), set())
-
-    def on_aim(self, return_id: Any, ukprn: Any, lrn: Any, seq: Any) -> set[str]:
-        if seq is None or pd.isna(seq):
-            return set()
-        return self.aim.get((return_id, _int(ukprn), str(lrn), int(seq)), set())
+_LEARNER = ["return_id", "ukprn", "learn_ref_number"]
+_AIM = [*_LEARNER, "aim_seq_number"]
 
 
-def _int(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
+def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame``'s key columns in one dtype each (so that any two merge), rows with a key missing dropped."""
+    out = pd.DataFrame({"return_id": frame["return_id"].astype("string"),
+                        "ukprn": pd.to_numeric(frame["ukprn"], errors="coerce").astype("Int64"),
+                        "learn_ref_number": frame["learn_ref_number"].astype("string")}, index=frame.index)
+    if "aim_seq_number" in columns:
+        out["aim_seq_number"] = pd.to_numeric(frame["aim_seq_number"], errors="coerce").astype("Int64")
+    return out[columns].dropna()
 
 
-def _blocked_by(ids: set[str], reasons: list[str], milestone: str) -> str:
-    """Finding ids (sorted), then the pseudo-reasons not covered by a listed finding."""
-    kept = [r for r in reasons if COVERED_BY.get(r, {}).get(milestone) not in ids]
-    return ",".join([*sorted(ids), *kept])
+def _blocking(ctx: RuleContext, findings: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The no-pay ILR findings (``rule_id``) on the learner (:data:`_LEARNER` keys) and on an aim (:data:`_AIM`
+    keys), each matched to the return it was found in; a finding whose source names no loaded return holds for
+    the learner in every return in scope."""
+    none = pd.DataFrame(columns=_AIM)
+    empty = (_keys(none, _LEARNER).assign(rule_id=pd.Series(dtype=object)),
+             _keys(none, _AIM).assign(rule_id=pd.Series(dtype=object)))
+    if findings is None or findings.empty:
+        return empty
+    rule_ids = findings["rule_id"].astype("string")
+    f = findings[((findings["severity"] == NO_PAY) & ~rule_ids.str.startswith(EVIDENCE_PREFIX)).fillna(False)
+                 .astype(bool) & findings["learn_ref_number"].notna()]
+    if f.empty:
+        return empty
+    returns = ctx.all.returns.drop_duplicates("path")
+    by_path = pd.Series(returns["return_id"].to_numpy(), index=returns["path"].astype(str).to_numpy())
+    source = f["source"].astype("string").str.replace(r":\d+$", "", regex=True)
+    f = f.assign(return_id=source.map(by_path), rule_id=f["rule_id"].astype(str))
+    known = f[f["return_id"].notna()]
+    everywhere = f[f["return_id"].isna()].drop(columns="return_id").assign(
+        ukprn=lambda d: pd.to_numeric(d["ukprn"]).astype("Int64"),
+        learn_ref_number=lambda d: d["learn_ref_number"].astype("string"))
+    in_scope = _keys(ctx.learners, _LEARNER).drop_duplicates()
+    f = pd.concat([known, everywhere.merge(in_scope, on=["ukprn", "learn_ref_number"])], ignore_index=True)
+    on_learner = f[f["aim_seq_number"].isna()]
+    on_aim = f[f["aim_seq_number"].notna()]
+    return (_keys(on_learner, _LEARNER).assign(rule_id=on_learner["rule_id"]).drop_duplicates(),
+            _keys(on_aim, _AIM).assign(rule_id=on_aim["rule_id"]).drop_duplicates())
+
+
+def _found_on(keys: pd.DataFrame, blocks: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """``_k`` and ``rule_id``: the blocks on the rows of ``keys`` (``_k`` and the ``on`` columns)."""
+    return _keys(keys, on).assign(_k=keys["_k"]).merge(blocks, on=on)[["_k", "rule_id"]]
+
+
+_REASON_ORDER = {reason: i for i, reason in enumerate(BLOCK_REASONS)}
+_COVERS = pd.DataFrame([(reason, milestone, rule_id) for reason, by in COVERED_BY.items()
+                        for milestone, rule_id in by.items()], columns=["reason", "milestone", "rule_id"])
+
+
+def _blocked_by(count: int, ids: pd.DataFrame, reasons: pd.DataFrame, milestone: pd.Series) -> np.ndarray:
+    """For rows ``_k`` = 0 .. count - 1: their finding ids (``ids``: ``_k``, ``rule_id``; sorted), then their
+    pseudo-reasons (``reasons``: ``_k``, ``reason``; in :data:`BLOCK_REASONS` order) not covered by a listed
+    finding of the rule checking the same condition for the row's ``milestone``, comma-separated."""
+    ids = ids.drop_duplicates()
+    reasons = reasons.assign(milestone=milestone.to_numpy()[reasons["_k"].to_numpy(dtype=int)])
+    covered = reasons.merge(_COVERS, on=["reason", "milestone"]).merge(ids, on=["_k", "rule_id"])
+    reasons = reasons[~pd.MultiIndex.from_frame(reasons[["_k", "reason"]]).isin(
+        pd.MultiIndex.from_frame(covered[["_k", "reason"]]))]
+    tokens = pd.concat([ids.assign(_kind=0, _order=0, token=ids["rule_id"]),
+                        reasons.assign(_kind=1, _order=reasons["reason"].map(_REASON_ORDER), token=reasons["reason"])],
+                       ignore_index=True)
+    tokens = tokens.sort_values(["_k", "_kind", "_order", "token"], kind="stable")
+    joined = tokens.groupby("_k")["token"].agg(",".join)
+    return joined.reindex(range(count)).fillna("").to_numpy(dtype=object)
+
+
+def _reasons(flags: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``_k`` and ``reason`` for each row flagged under each reason."""
+    parts = [pd.DataFrame({"_k": np.flatnonzero(flag), "reason": reason}) for reason, flag in flags.items()]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_k", "reason"])
 
 
 # -- bootcamp aims ---------------------------------------------------------------------------------------------
@@ -380,28 +309,28 @@ def _person(frame: pd.DataFrame, uln: str = "uln", lrn: str = "learn_ref_number"
 _KEY = ["ukprn", "_ref", "_start", "_person"]
 
 
-def _bootcamp_rows(ctx: RuleContext) -> tuple[pd.DataFrame, dict[int, list[tuple]]]:
-    """The bootcamp aims the frame has rows for, and for each (by ``_row``) the aim keys of every in-scope copy
-    of it (the same bootcamp recorded in both ILR years)."""
+def _bootcamp_rows(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The bootcamp aims the frame has rows for (``_row``; ``_g``: the bootcamp, the same for its copies), and
+    ``_g`` with the aim keys of every in-scope copy of each bootcamp (the same bootcamp recorded in both ILR
+    years), one row per copy: learners sharing a ULN cost memory in proportion to them, not to their square."""
     b = ctx.bootcamps
     b = b.assign(_ref=norm_ref(b["learn_aim_ref"]), _start=_day(b["learn_start_date"]), _person=_person(b))
     b = b.sort_values(["file_preparation_date", "return_id", "ukprn", "learn_ref_number", "aim_seq_number"],
                       kind="stable", na_position="first")
     snapshots = ctx.returns.duplicated(["ukprn", "ilr_year"]).any()
     group = b.groupby(_KEY, dropna=False, sort=False).ngroup()
-    copies_by_group: dict[int, list[tuple]] = {}
-    for g, keys in zip(group, b[AIM_KEYS].itertuples(index=False, name=None), strict=True):
-        copies_by_group.setdefault(int(g), []).append(keys)
+    everyone, everyone_group = b[AIM_KEYS], group.to_numpy()
     if not snapshots:
         latest = b.groupby(group.to_numpy(), sort=False)["return_id"].transform("last")
         keep = (b["return_id"] == latest).to_numpy()
         b, group = b[keep], group[keep]
     b = b.reset_index(drop=True)
     b["_row"] = np.arange(len(b))
-    copies = {}
-    for row, g, keys in zip(b["_row"], group, b[AIM_KEYS].itertuples(index=False, name=None), strict=True):
-        copies[int(row)] = [keys] if snapshots else copies_by_group[int(g)]
-    return b, copies
+    if snapshots:  # each return's row stands alone
+        b["_g"] = b["_row"]
+        return b, b[["_g", *AIM_KEYS]]
+    b["_g"] = group.to_numpy()
+    return b, everyone.assign(_g=everyone_group)[["_g", *AIM_KEYS]].reset_index(drop=True)
 
 
 # -- claims ----------------------------------------------------------------------------------------------------
@@ -509,121 +438,115 @@ def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.Dat
     blocks it (see the module docstring for the rules). ``findings`` are the rule findings of the same context
     (``auditkit.case.check.check_case(...).findings`` or ``run_rules(ctx)``); None runs every rule."""
     if findings is None:
-        from auditkit.rules import run_rules
-
         findings = run_rules(ctx)
     boot, copies = _bootcamp_rows(ctx)
     if boot.empty:
-        return _typed(pd.DataFrame(columns=MILESTONE_COLUMNS))
-    blocks = _Blocks(ctx, findings)
+        return MILESTONE_FRAME.empty()
+    on_learner, on_aim = _blocking(ctx, findings)
+    # findings on the learner and on the bootcamp aim, over every in-scope copy of the bootcamp (``_k``: the row)
+    copies = copies.assign(_k=copies["_g"])
+    learner_ids, aim_ids = (boot[["_row", "_g"]].merge(
+        _found_on(copies, blocks, on).drop_duplicates().rename(columns={"_k": "_g"}), on="_g")[["_row", "rule_id"]]
+        .rename(columns={"_row": "_k"}) for blocks, on in ((on_learner, _LEARNER), (on_aim, _AIM)))
+    # the bootcamp-wide ones stop all three milestones; the M1-only rules stop M1 alone
+    bootcamp_wide = pd.concat([learner_ids, aim_ids[~aim_ids["rule_id"].isin(M1_ONLY_RULES)]], ignore_index=True)
+    m1 = _m1_rows(boot, pd.concat([learner_ids, aim_ids], ignore_index=True))
+    later = _claim_rows(ctx, boot, bootcamp_wide, on_learner, on_aim)
+    rows = pd.concat([m1, later, _unclaimed_rows(boot, bootcamp_wide, later)[m1.columns]], ignore_index=True)
     kind = learner_types(ctx, boot).to_numpy()
     contribution = _contribution_percent(ctx, boot).to_numpy()
-    prices = _prices(ctx, boot)
+    return _with_evidence(ctx, findings, _assemble(boot, rows, kind, contribution, _prices(ctx, boot)))
 
-    # findings on the learner and on the bootcamp aim, over every in-scope copy of the bootcamp
-    learner_ids: list[set[str]] = []
-    aim_ids: list[set[str]] = []
-    for row in boot["_row"]:
-        lids: set[str] = set()
-        aids: set[str] = set()
-        for rid, ukprn, lrn, seq in copies[int(row)]:
-            lids |= blocks.on_learner(rid, ukprn, lrn)
-            aids |= blocks.on_aim(rid, ukprn, lrn, seq)
-        learner_ids.append(lids)
-        aim_ids.append(aids)
-    bootcamp_wide = [lids | (aids - M1_ONLY_RULES) for lids, aids in zip(learner_ids, aim_ids, strict=True)]
 
-    start = boot["_start"]
-    plan = _day(boot["learn_plan_end_date"])
-    act = _day(boot["learn_act_end_date"])
-    prep = _day(boot["file_preparation_date"])
+_ROW_COLUMNS = ["_row", "milestone", "claimed", "blocked_by", "milestone_date", "milestone_aim_seq",
+                "milestone_return_id"]
+
+
+def _m1_rows(boot: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
+    """The M1 row of each bootcamp row (:data:`_ROW_COLUMNS`), blocked by ``ids`` (``_k``: the row) and by the
+    M1 conditions: a start date, the return prepared by day 14, the learner still on it on day 14, CompStatus not
+    6."""
+    start, act, prep = boot["_start"], _day(boot["learn_act_end_date"]), _day(boot["file_preparation_date"])
+    due = m1_date(start)
+    dated = due.notna().to_numpy()
+    reasons = _reasons({
+        NO_START_DATE: ~dated,
+        NOT_YET_14_DAYS: dated & (prep.isna() | (prep < due)).fillna(True).to_numpy(dtype=bool),
+        LEFT_BEFORE_DAY_14: dated & (act < due).fillna(False).to_numpy(dtype=bool),
+        TEMPORARILY_WITHDRAWN: (boot["comp_status"] == 6).fillna(False).to_numpy(dtype=bool),
+    })
+    blocked = _blocked_by(len(boot), ids, reasons, pd.Series("M1", index=range(len(boot))))
+    return pd.DataFrame({"_row": boot["_row"], "milestone": "M1", "claimed": True, "blocked_by": blocked,
+                         "milestone_date": due, "milestone_aim_seq": pd.NA, "milestone_return_id": pd.NA})
+
+
+def _claim_rows(ctx: RuleContext, boot: pd.DataFrame, bootcamp_wide: pd.DataFrame, on_learner: pd.DataFrame,
+                on_aim: pd.DataFrame) -> pd.DataFrame:
+    """The M2 and M3 claims (:func:`_claims`), each judged (the bootcamp's ``bootcamp_wide`` findings, the
+    claiming aim's own and its learner's, and the M2/M3 conditions), then one per bootcamp row and milestone: an
+    earned one if any, else the one naming the bootcamp, then the earliest (:data:`_ROW_COLUMNS`)."""
+    start, plan, act = boot["_start"], _day(boot["learn_plan_end_date"]), _day(boot["learn_act_end_date"])
     completed = ((boot["comp_status"] == 2) & (boot["outcome"] == 1)).fillna(False).to_numpy(dtype=bool)
-    done, planned = (act - start).dt.days, (plan - start).dt.days
-    eighty = (5 * done >= 4 * planned).fillna(False).to_numpy(dtype=bool)
+    eighty = completed_enough(start, plan, act).fillna(False).to_numpy(dtype=bool)
     dates_missing = (start.isna() | plan.isna() | act.isna()).to_numpy()
-    six_months = (act + pd.DateOffset(months=M3_MONTHS)).to_numpy()
+    claims = _claims(ctx, boot).reset_index(drop=True)
+    claims = claims.assign(_k=np.arange(len(claims)))
+    row = claims["_row"].astype(int).to_numpy()
+    ms = claims["milestone"].astype(str).to_numpy()
+    linked = claims["_linked"].astype(bool).to_numpy()
+    date = pd.to_datetime(claims["_date"])
+    limit = m3_deadline(act).reset_index(drop=True).iloc[row].reset_index(drop=True)
+    m2, m3 = linked & (ms == "M2"), linked & (ms == "M3")
+    # 80%: short when the dates show it; dates missing matter only for a completed bootcamp (as W5_M2_04)
+    short = (~dates_missing[row] & ~eighty[row]) | (dates_missing[row] & completed[row])
+    late = (limit.isna() & completed[row]) | (limit.notna() & date.notna() & (date > limit).fillna(False))
+    m2_named = claims["_m2_anywhere"].astype(bool).to_numpy() | np.isin(row, row[m2])
+    reasons = _reasons({
+        NAMES_NO_BOOTCAMP: ~linked,
+        NO_MILESTONE_DATE: linked & date.isna().to_numpy(),
+        BOOTCAMP_NOT_COMPLETED: linked & ~completed[row],
+        UNDER_80_PERCENT: m2 & short,
+        NO_M2: m3 & ~m2_named,
+        AFTER_6_MONTHS: m3 & late.to_numpy(dtype=bool),
+    })
+    ids = pd.concat([claims[["_k", "_row"]].merge(bootcamp_wide.rename(columns={"_k": "_row"}), on="_row")
+                     [["_k", "rule_id"]], _found_on(claims, on_aim, _AIM), _found_on(claims, on_learner, _LEARNER)],
+                    ignore_index=True)
+    later = pd.DataFrame({"_row": row, "milestone": ms, "claimed": True,
+                          "blocked_by": _blocked_by(len(claims), ids, reasons, claims["milestone"]),
+                          "milestone_date": date, "milestone_aim_seq": claims["aim_seq_number"],
+                          "milestone_return_id": claims["return_id"], "_linked": linked})
+    later = later.assign(_blocked=later["blocked_by"] != "", _nodate=later["milestone_date"].isna())
+    later = later.sort_values(["_row", "milestone", "_blocked", "_linked", "_nodate", "milestone_date",
+                               "milestone_return_id", "milestone_aim_seq"],
+                              ascending=[True, True, True, False, True, True, False, True], kind="stable")
+    later = later.drop_duplicates(["_row", "milestone"])
+    # dates as objects, as the unclaimed rows': a date beyond what nanoseconds hold (near 2262) then meets NaT
+    # without overflowing
+    return later.assign(milestone_date=later["milestone_date"].astype(object))[_ROW_COLUMNS]
 
-    # -- M1
-    due = start + pd.Timedelta(days=M1_DAYS)
-    m1_reasons = []
-    for i, (d, p, a, comp) in enumerate(zip(due, prep, act, boot["comp_status"], strict=True)):
-        reasons = []
-        if pd.isna(d):
-            reasons.append(NO_START_DATE)
-        else:
-            if pd.isna(p) or p < d:
-                reasons.append(NOT_YET_14_DAYS)
-            if not pd.isna(a) and a < d:
-                reasons.append(LEFT_BEFORE_DAY_14)
-        if not pd.isna(comp) and comp == 6:
-            reasons.append(TEMPORARILY_WITHDRAWN)
-        m1_reasons.append(_blocked_by(learner_ids[i] | aim_ids[i], reasons, "M1"))
-    m1 = pd.DataFrame({"_row": boot["_row"], "milestone": "M1", "claimed": True,
-                       "blocked_by": m1_reasons, "milestone_date": due,
-                       "milestone_aim_seq": pd.NA, "milestone_return_id": pd.NA})
 
-    # -- M2 and M3 claims, each judged, then one per bootcamp and milestone
-    claims = _claims(ctx, boot)
-    m2_rows = set(claims.loc[(claims["milestone"] == "M2") & claims["_linked"].astype(bool), "_row"])
-    judged = []
-    for c in claims.to_dict("records"):
-        i, ms, date = int(c["_row"]), c["milestone"], c["_date"]
-        ids = (bootcamp_wide[i] | blocks.on_aim(c["return_id"], c["ukprn"], c["learn_ref_number"], c["aim_seq_number"])
-               | blocks.on_learner(c["return_id"], c["ukprn"], c["learn_ref_number"]))
-        reasons = []
-        if not c["_linked"]:
-            reasons.append(NAMES_NO_BOOTCAMP)
-        else:
-            if pd.isna(date):
-                reasons.append(NO_MILESTONE_DATE)
-            if not completed[i]:
-                reasons.append(BOOTCAMP_NOT_COMPLETED)
-            # 80%: short when the dates show it; dates missing matter only for a completed bootcamp (as W5_M2_04)
-            if ms == "M2" and ((not dates_missing[i] and not eighty[i]) or (dates_missing[i] and completed[i])):
-                reasons.append(UNDER_80_PERCENT)
-            if ms == "M3":
-                if not (c["_m2_anywhere"] or i in m2_rows):
-                    reasons.append(NO_M2)
-                limit = six_months[i]
-                if (pd.isna(limit) and completed[i]) or (not pd.isna(limit) and not pd.isna(date) and date > limit):
-                    reasons.append(AFTER_6_MONTHS)
-        judged.append({"_row": i, "milestone": ms, "claimed": True, "blocked_by": _blocked_by(ids, reasons, ms),
-                       "milestone_date": date, "milestone_aim_seq": c["aim_seq_number"],
-                       "milestone_return_id": c["return_id"], "_linked": bool(c["_linked"])})
-    later = pd.DataFrame(judged, columns=["_row", "milestone", "claimed", "blocked_by", "milestone_date",
-                                          "milestone_aim_seq", "milestone_return_id", "_linked"])
-    if len(later):
-        later = later.assign(_blocked=later["blocked_by"] != "", _nodate=later["milestone_date"].isna())
-        later = later.sort_values(["_row", "milestone", "_blocked", "_linked", "_nodate", "milestone_date",
-                                   "milestone_return_id", "milestone_aim_seq"],
-                                  ascending=[True, True, True, False, True, True, False, True], kind="stable")
-        later = later.drop_duplicates(["_row", "milestone"])
-    # unclaimed M2/M3: the learner and bootcamp findings that would block them
-    have = set(zip(later["_row"], later["milestone"], strict=True)) if len(later) else set()
-    unclaimed = [{"_row": int(r), "milestone": ms, "claimed": False, "blocked_by": ",".join(sorted(bootcamp_wide[r])),
-                  "milestone_date": pd.NaT, "milestone_aim_seq": pd.NA, "milestone_return_id": pd.NA}
-                 for r in boot["_row"] for ms in ("M2", "M3") if (int(r), ms) not in have]
-    rows = pd.concat([m1, later.drop(columns=[c for c in later.columns if c.startswith("_") and c != "_row"]),
-                      pd.DataFrame(unclaimed, columns=m1.columns)], ignore_index=True)
-    return _with_evidence(ctx, findings, _assemble(boot, rows, kind, contribution, prices))
+def _unclaimed_rows(boot: pd.DataFrame, bootcamp_wide: pd.DataFrame, claimed: pd.DataFrame) -> pd.DataFrame:
+    """The M2 and M3 rows no aim claims (:data:`_ROW_COLUMNS`), listing the learner and bootcamp findings that
+    would block them."""
+    count = len(boot)
+    wide = _blocked_by(count, bootcamp_wide, _reasons({}), pd.Series("", index=range(count)))
+    every = pd.DataFrame({"_row": np.repeat(boot["_row"].to_numpy(), 2), "milestone": ["M2", "M3"] * count})
+    have = pd.MultiIndex.from_frame(claimed[["_row", "milestone"]].astype({"_row": int}))
+    unclaimed = every[~pd.MultiIndex.from_frame(every).isin(have)]
+    return unclaimed.assign(claimed=False, blocked_by=wide[unclaimed["_row"].to_numpy(dtype=int)],
+                            milestone_date=pd.Series(pd.NaT, index=unclaimed.index, dtype=object),
+                            milestone_aim_seq=pd.NA, milestone_return_id=pd.NA)[_ROW_COLUMNS]
 
 
 def _with_evidence(ctx: RuleContext, findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``evidence_blocked_by`` and ``at_risk_evidence``: the no-pay evidence findings among
     ``findings`` on each milestone's claim, and the earned pounds they hold back."""
-    from auditkit.rules.evidence import (
-        CLAIM_OF_STAGE,
-        evidence_bootcamps,
-        evidence_claims,
-        evidence_issues,
-        evidence_of,
-    )
-
     blocked = pd.Series("", index=frame.index, dtype="string")
     ev = findings[findings["rule_id"].astype("string").str.startswith(EVIDENCE_PREFIX).fillna(False)
                   & (findings["severity"] == NO_PAY)]
     if len(ev) and len(frame) and evidence_of(ctx) is not None:
-        issues = evidence_issues(ctx, sorted(set(ev["rule_id"])))
+        issues = rule_issues(ctx, sorted(set(ev["rule_id"])))
         found = pd.MultiIndex.from_frame(ev[["rule_id", "ukprn", "learn_ref_number"]].astype(str))
         issues = issues[pd.MultiIndex.from_frame(issues[["check_id", "ukprn", "learn_ref_number"]].astype(str))
                         .isin(found)]
@@ -683,7 +606,7 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
     amount = pd.array([pd.NA if a is None else a for a in amount], dtype="Int64")
     claimed_pence = pd.Series(amount).where(claimed, 0).astype("Int64")
     due_pence = pd.Series(amount).where(earned, 0).astype("Int64")
-    dates = _nanosecond_dates(r["milestone_date"])
+    dates = datetimes(r["milestone_date"])  # a date beyond nanoseconds (a start near 2262 + 14 days) is NaT
     periods = [milestone_period(d) for d in dates]
     out = pd.DataFrame({
         "ukprn": b["ukprn"].to_numpy()[at],
@@ -714,42 +637,12 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
         "amount_claimed": _pounds(claimed_pence).to_numpy(),
         "at_risk": _pounds(claimed_pence - due_pence).to_numpy(),
     })
-    out = _typed(out)
+    out = MILESTONE_FRAME.conform(out)
     order = {m: i for i, m in enumerate(MILESTONES)}
     out = out.assign(_m=out["milestone"].map(order))
     out = out.sort_values(["ukprn", "learn_ref_number", "learn_start_date", "bootcamp_aim", "return_id",
                            "aim_seq_number", "_m"], kind="stable", na_position="first")
     return out.drop(columns="_m").reset_index(drop=True)
-
-
-def _nanosecond_dates(values: pd.Series) -> pd.Series:
-    """``values`` as datetime64[ns]; a date beyond what nanoseconds hold (a start near 2262 plus 14 days) is NaT."""
-    dates = pd.to_datetime(values)
-    try:
-        return dates.astype("datetime64[ns]")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        inside = (dates >= pd.Timestamp.min) & (dates <= pd.Timestamp.max)
-        return dates.where(inside).astype("datetime64[ns]")
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Give a frame the milestone columns, in order, with their dtypes."""
-    return _as_fields(frame, MILESTONE_FIELDS)
-
-
-def _as_fields(frame: pd.DataFrame, fields: tuple[Field, ...]) -> pd.DataFrame:
-    out = {}
-    for f in fields:
-        s = frame[f.column] if f.column in frame else pd.Series([pd.NA] * len(frame), index=frame.index)
-        if f.kind == "date":
-            out[f.column] = pd.to_datetime(s).astype("datetime64[ns]")
-        elif f.kind in ("int", "decimal"):
-            out[f.column] = pd.to_numeric(pd.Series(s, index=frame.index), errors="coerce").astype(f.dtype)
-        elif f.kind == "bool":
-            out[f.column] = pd.Series(s, index=frame.index).astype("boolean")
-        else:
-            out[f.column] = pd.Series(s, index=frame.index).astype("string")
-    return pd.DataFrame(out, index=frame.index)
 
 
 # -- totals ----------------------------------------------------------------------------------------------------
@@ -760,10 +653,9 @@ def funding_summary(milestones: pd.DataFrame, *, by_return: bool = False) -> pd.
     ``by_return`` also splits by the bootcamp's return (for every-snapshot frames, whose rows repeat a bootcamp
     once per return)."""
     keys = ["ukprn", *(["return_id"] if by_return else []), "bootcamp_aim", "milestone"]
-    fields = SUMMARY_FIELDS if not by_return else (
-        SUMMARY_FIELDS[:1] + (F("return_id", "", "str", "Return of the bootcamp aims."),) + SUMMARY_FIELDS[1:])
+    frame = MILESTONE_SUMMARY_BY_RETURN if by_return else MILESTONE_SUMMARY
     if milestones.empty:
-        return _as_fields(pd.DataFrame(columns=[f.column for f in fields]), fields)
+        return frame.empty()
     m = milestones.assign(
         _claimed=milestones["claimed"].astype(bool).astype(int),
         _earned=milestones["earned"].astype(bool).astype(int),
@@ -781,7 +673,7 @@ def funding_summary(milestones: pd.DataFrame, *, by_return: bool = False) -> pd.
                      at_risk=_pounds(out["_pc"] - out["_pd"]), not_yet_due=_pounds(out["_py"]),
                      at_risk_evidence=_pounds(out["_pe"]))
     out = out.sort_values([*keys[:-1], "_m"], kind="stable").reset_index(drop=True)
-    return _as_fields(out, fields)
+    return frame.conform(out)
 
 
 def provider_totals(milestones: pd.DataFrame) -> pd.DataFrame:

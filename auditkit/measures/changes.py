@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditkit.frames.fields import Field, empty_frame_of, frame_schema
 from auditkit.frames.ilr import ENTITY_BY_FRAME
+from auditkit.frames.measures import CHANGES
 from auditkit.privacy import mask_frame
 from auditkit.readers.ilr import ILRData
 from auditkit.reference.aims import M2_AIM, M3_AIM
@@ -39,35 +39,8 @@ CHANGE_KINDS: tuple[str, ...] = (LEARNER_ADDED, LEARNER_REMOVED, AIM_ADDED, AIM_
                                  FIELD_CHANGED)
 MILESTONE_LABELS = {M2_AIM: "M2", M3_AIM: "M3"}
 
-F = Field
-#: Columns of the change history frame.
-CHANGE_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("ilr_year", "", "str", "ILR year of the later return."),
-    F("from_return", "", "str", "The earlier return (return_id)."),
-    F("to_return", "", "str", "The later return (return_id)."),
-    F("from_period", "", "str", "Period (R01-R14) of the earlier return."),
-    F("to_period", "", "str", "Period of the later return."),
-    F("change", "", "str", "learner-added, learner-removed, aim-added, aim-removed, milestone-claimed or "
-      "field-changed."),
-    F("learn_ref_number", "", "str", "The learner."),
-    F("uln", "", "str", "The learner's ULN (in the later return, else the earlier)."),
-    F("aim_seq_number", "", "int", "The aim (empty for learner-level changes)."),
-    F("learn_aim_ref", "", "str", "LearnAimRef of the aim."),
-    F("field", "", "str", "The ILR element that changed (PSM A-D, LearningDeliveryFAM <type>, "
-      "LearnerEmploymentStatus, DPOutcome), or M2/M3 for a milestone claimed."),
-    F("old", "", "str", "Value in the earlier return (masked in displays when the field is personal)."),
-    F("new", "", "str", "Value in the later return (masked in displays when the field is personal)."),
-)
-CHANGE_COLUMNS = [f.column for f in CHANGE_FIELDS]
-CHANGES_SCHEMA = frame_schema("changes", CHANGE_FIELDS, "What a provider changed between two returns.")
-
 _LEARNER_FIELDS = [f for f in ENTITY_BY_FRAME["learners"].fields]
 _DELIVERY_FIELDS = [f for f in ENTITY_BY_FRAME["deliveries"].fields if f.column != "aim_seq_number"]
-
-
-def empty_changes() -> pd.DataFrame:
-    return empty_frame_of(CHANGE_FIELDS)
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -260,24 +233,14 @@ def change_history(data: ILRData, ukprn: int, from_return: str, to_return: str) 
                 "field": af["field"], "old": af["old"], "new": af["new"]}))
     rows = [r for r in rows if len(r)]
     if not rows:
-        return empty_changes()
+        return CHANGES.empty()
     out = pd.concat(rows, ignore_index=True)
     out["ukprn"] = ukprn
     out["ilr_year"] = returns.at[b, "ilr_year"]
     out["from_return"], out["to_return"] = a, b
     out["from_period"], out["to_period"] = returns.at[a, "period"], returns.at[b, "period"]
     out["uln"] = out["learn_ref_number"].astype("string").map(uln)
-    out = _typed(out)
-    return _sort(out)
-
-
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    out = {}
-    for f in CHANGE_FIELDS:
-        s = df[f.column] if f.column in df else pd.Series(pd.NA, index=df.index)
-        out[f.column] = (pd.to_numeric(s, errors="coerce").astype("Int64") if f.kind == "int"
-                         else s.astype("string"))
-    return pd.DataFrame(out, index=df.index)
+    return _sort(CHANGES.conform(out))
 
 
 def _sort(changes: pd.DataFrame) -> pd.DataFrame:
@@ -302,7 +265,7 @@ def change_histories(data: ILRData, ukprn: int | None = None) -> pd.DataFrame:
     """:func:`change_history` for every consecutive pair of each provider's returns within an ILR year."""
     frames = [change_history(data, p, a, b) for p, a, b in return_pairs(data, ukprn)]
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else empty_changes()
+    return pd.concat(frames, ignore_index=True) if frames else CHANGES.empty()
 
 
 def mask_changes(changes: pd.DataFrame, reveal: bool = False) -> pd.DataFrame:

@@ -83,9 +83,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.frames.fields import Field, empty_frame_of, frame_schema
+from auditkit.frames.measures import KPI_MEMBERS, KPI_VALUES
 from auditkit.readers.employers import employer_id_key
 from auditkit.reference.tables import destination_codes
+from auditkit.reference.uln import usable_uln
+from auditkit.reference.wave5 import (
+    CO_FUNDED,
+    CONTRIBUTION_PERCENT,
+    destination_deadline,
+    m1_date,
+    m3_deadline,
+    rate_percent_for_size,
+)
 
 #: ``bootcamp_aim`` of the provider totals.
 ALL_AIMS = "all"
@@ -95,8 +104,6 @@ STATUSES = (GREEN, AMBER, RED, NOT_EVALUATED)
 AMBER_POINTS = 5.0
 AT_LEAST, AT_MOST = "at-least", "at-most"
 NUMERATOR, DENOMINATOR = "numerator", "denominator"
-#: Months a completer has to reach a positive outcome; months a leaver's destination is due within.
-OUTCOME_MONTHS, DESTINATION_MONTHS = 6, 2
 EVIDENCE, EMPLOYERS = "evidence", "employers"
 
 
@@ -149,59 +156,6 @@ KPIS: tuple[KPI, ...] = (
 )
 KPI_BY_ID: dict[str, KPI] = {k.id: k for k in KPIS}
 KPI_IDS: tuple[str, ...] = tuple(KPI_BY_ID)
-
-F = Field
-#: Columns of :attr:`KPIResult.values`.
-KPI_VALUE_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim, or `all` for the provider's total."),
-    F("kpi", "", "str", "KPI id (see `auditkit.measures.kpis.KPIS`): starts, m1_achieved, drop_out_rate, ..."),
-    F("month", "", "str", "Calendar month (YYYY-MM) of the KPI's event date (see the KPI's definition)."),
-    F("numerator", "", "int", "Members counted in the numerator this month (the count, for starts and M1 achieved); "
-      "NA when not evaluated."),
-    F("denominator", "", "int", "Members counted in the denominator this month; NA for counts."),
-    F("value", "", "decimal", "numerator / denominator (a ratio: 0.2 = 20%), or the count; NA without a "
-      "denominator or when not evaluated."),
-    F("cumulative_numerator", "", "int", "Numerator members up to the end of the month."),
-    F("cumulative_denominator", "", "int", "Denominator members up to the end of the month."),
-    F("cumulative_value", "", "decimal", "cumulative_numerator / cumulative_denominator, or the cumulative count."),
-    F("target", "", "decimal", "Target as a ratio (NA when the KPI has none)."),
-    F("direction", "", "str", "at-least or at-most (NA without a target)."),
-    F("status", "", "str", "red / amber / green of the cumulative value against the target (amber: within 5 "
-      "points); not-evaluated when inputs are missing or nothing is due yet; NA without a target."),
-    F("as_of", "", "date", "The provider's as-of date: the latest preparation date of its returns."),
-)
-#: Columns of :attr:`KPIResult.members`.
-KPI_MEMBER_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the member's bootcamp aim (`all` for employer satisfaction)."),
-    F("kpi", "", "str", "KPI id."),
-    F("month", "", "str", "Month (YYYY-MM) the member is counted in."),
-    F("learn_ref_number", "", "str", "The learner (NA for employer members)."),
-    F("uln", "", "str", "The learner's ULN."),
-    F("aim_seq_number", "", "int", "AimSeqNumber of the bootcamp aim."),
-    F("return_id", "", "str", "Return of the bootcamp aim."),
-    F("employer_id", "", "str", "The employer, for employer satisfaction (NA otherwise)."),
-    F("role", "", "str", "numerator or denominator (a numerator member is also a denominator member)."),
-    F("event_date", "", "date", "The date that places the member in its month."),
-)
-KPI_VALUE_COLUMNS = [f.column for f in KPI_VALUE_FIELDS]
-KPI_MEMBER_COLUMNS = [f.column for f in KPI_MEMBER_FIELDS]
-
-
-KPI_VALUES_SCHEMA = frame_schema("kpi_values", KPI_VALUE_FIELDS,
-                                  "KPI values per provider, bootcamp aim, KPI and month.")
-KPI_MEMBERS_SCHEMA = frame_schema("kpi_members", KPI_MEMBER_FIELDS,
-                                   "The bootcamp aims (or employers) behind each KPI value.")
-
-
-def empty_values() -> pd.DataFrame:
-    return empty_frame_of(KPI_VALUE_FIELDS)
-
-
-def empty_members() -> pd.DataFrame:
-    return empty_frame_of(KPI_MEMBER_FIELDS)
-
 
 def month_label(value: Any) -> str:
     """``"2024-05"`` for a date, timestamp or ``"2024-05[-dd]"`` text."""
@@ -290,7 +244,7 @@ def _aims(milestones: pd.DataFrame) -> pd.DataFrame:
         m1[label.lower()] = m1[label.lower()].fillna(False).astype(bool)
     m1["m1"] = m1["m1"].fillna(False).astype(bool)
     start = _day(m1["learn_start_date"])
-    m1["m1_date"] = _day(m1["m1_date"]).fillna(start + pd.Timedelta(days=14))
+    m1["m1_date"] = _day(m1["m1_date"]).fillna(m1_date(start))
     m1["start"] = start
     m1["end"] = _day(m1["learn_act_end_date"])
     return m1.reset_index(drop=True)
@@ -329,8 +283,6 @@ def _dp_outcomes(ctx: Any, aims: pd.DataFrame) -> pd.DataFrame:
     cols = ["_i", "out_type", "out_code", "out_start_date", "out_coll_date"]
     if ctx is None or aims.empty or ctx.data.dp_outcomes.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    from auditkit.rules.milestone import usable_uln
-
     dp = ctx.data.dp_outcomes
     dp = dp.assign(out_type=dp["out_type"].astype("string").str.strip().str.upper())
     left = aims[["ukprn", "learn_ref_number", "uln"]].reset_index(names="_i")
@@ -359,8 +311,8 @@ def _destinations(ctx: Any, aims: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         pair_ok = pd.Series([(str(t), int(c)) in positive_pairs if not (pd.isna(t) or pd.isna(c)) else False
                              for t, c in zip(dp["out_type"], dp["out_code"], strict=True)], index=dp.index)
         ends = aims["end"].reindex(dp["_i"]).to_numpy()
-        limit6 = pd.Series(pd.to_datetime(ends), index=dp.index) + pd.DateOffset(months=OUTCOME_MONTHS)
-        limit2 = pd.Series(pd.to_datetime(ends), index=dp.index) + pd.DateOffset(months=DESTINATION_MONTHS)
+        limit6 = m3_deadline(pd.Series(pd.to_datetime(ends), index=dp.index))
+        limit2 = destination_deadline(pd.Series(pd.to_datetime(ends), index=dp.index))
         started = _day(dp["out_start_date"])
         in_time = (started.isna() | (started <= limit6)).fillna(True).astype(bool)
         positive_dp = dp[pair_ok & in_time]["_i"]
@@ -440,9 +392,6 @@ def _register(employers: pd.DataFrame) -> pd.DataFrame:
     return reg
 
 
-RATE_BY_SIZE = {"large": 0.3, "sme": 0.1}
-
-
 # -- facts per KPI -----------------------------------------------------------------------------------------
 
 _FACT_COLUMNS = ["ukprn", "bootcamp_aim", "learn_ref_number", "uln", "aim_seq_number", "return_id", "employer_id",
@@ -466,10 +415,6 @@ def _facts(aims: pd.DataFrame, rows: pd.Series, event: pd.Series, in_num: pd.Ser
     return out.reset_index(drop=True)
 
 
-def _add_months(dates: pd.Series, months: int) -> pd.Series:
-    return (dates + pd.DateOffset(months=months)).astype("datetime64[ns]")
-
-
 @dataclass
 class _Facts:
     frame: pd.DataFrame
@@ -486,8 +431,8 @@ def _all_facts(ctx: Any, aims: pd.DataFrame, as_of: pd.Series, evidence: pd.Data
     completed = (comp == 2).fillna(False).astype(bool)
     withdrawn = (comp == 3).fillna(False).astype(bool)
     m1 = aims["m1"]
-    window6 = _add_months(end, OUTCOME_MONTHS)
-    window2 = _add_months(end, DESTINATION_MONTHS)
+    window6 = m3_deadline(end).astype("datetime64[ns]")
+    window2 = destination_deadline(end).astype("datetime64[ns]")
     undated = int(((completed | withdrawn) & end.isna()).sum())
     if undated:
         notes.append(f"{undated} completed or withdrawn bootcamp aim(s) have no LearnActEndDate: left out of the KPIs "
@@ -531,15 +476,16 @@ def _all_facts(ctx: Any, aims: pd.DataFrame, as_of: pd.Series, evidence: pd.Data
 
 def _co_funding(ctx: Any, aims: pd.DataFrame, ev: pd.DataFrame, employers: pd.DataFrame | None,
                 notes: list[str]) -> pd.DataFrame:
-    co = (aims["learner_type"] == "co-funded").fillna(False).astype(bool)
+    co = (aims["learner_type"] == CO_FUNDED).fillna(False).astype(bool)
     rate = pd.to_numeric(aims["contribution"], errors="coerce")
-    recorded = rate.isin([0.1, 0.3]) | np.isclose(rate.fillna(-1), 0.1) | np.isclose(rate.fillna(-1), 0.3)
+    rates = [percent / 100 for percent in CONTRIBUTION_PERCENT.values()]
+    recorded = rate.isin(rates) | np.logical_or.reduce([np.isclose(rate.fillna(-1), r) for r in rates])
     right = pd.Series(recorded, index=aims.index).astype(bool)
     if employers is not None and len(employers):
         reg = _register(employers).drop_duplicates("employer_id").set_index("employer_id")
         emp = _employer_of(ctx, aims[co], ev, employers).reindex(aims.index)
         size = emp.map(reg["size"]).astype("string") if len(reg) else pd.Series(pd.NA, index=aims.index)
-        expected = size.map(RATE_BY_SIZE).astype("Float64")
+        expected = (rate_percent_for_size(size) / 100).astype("Float64")
         contradicts = (expected.notna() & ~np.isclose(rate.fillna(-1).astype(float),
                                                        expected.fillna(-2).astype(float)))
         right &= ~pd.Series(contradicts, index=aims.index).fillna(False).astype(bool)
@@ -619,7 +565,7 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).astype("Float64")
 
 
-def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[int, str],
+def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[int, str | None],
                as_of: dict[int, pd.Timestamp]) -> tuple[pd.DataFrame, pd.DataFrame]:
     f = facts.frame.copy()
     f["month"] = pd.to_datetime(f["event_date"]).dt.strftime("%Y-%m").astype("string")
@@ -632,7 +578,7 @@ def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[in
     den = f.assign(role=DENOMINATOR)
     num = f[f["in_num"].fillna(False).astype(bool)].assign(role=NUMERATOR)
     members = num if facts.count else pd.concat([den, num], ignore_index=True)
-    members = members.assign(kpi=kpi.id)[KPI_MEMBER_COLUMNS] if len(members) else empty_members()
+    members = members.assign(kpi=kpi.id)[KPI_MEMBERS.columns] if len(members) else KPI_MEMBERS.empty()
 
     # per aim, and the provider totals
     levels = [f] if kpi.per_provider_only else [f, f.assign(bootcamp_aim=ALL_AIMS)]
@@ -685,7 +631,7 @@ def _aggregate(kpi: KPI, facts: _Facts, providers: list[int], end_month: dict[in
     if kpi.target is not None:
         v.loc[blocked_rows, "status"] = NOT_EVALUATED
     v["as_of"] = v["ukprn"].map({k: pd.Timestamp(t) for k, t in as_of.items()}).astype("datetime64[ns]")
-    return v[KPI_VALUE_COLUMNS], members
+    return v[KPI_VALUES.columns], members
 
 
 _KPI_ORDER = {k: i for i, k in enumerate(KPI_IDS)}
@@ -751,27 +697,12 @@ def kpis(ctx: Any, milestones: pd.DataFrame, evidence: pd.DataFrame | None = Non
         v, m = _aggregate(kpi, facts[kpi.id], providers, end_month, dates)
         values.append(v)
         members.append(m)
-    out_values = pd.concat(values, ignore_index=True) if values else empty_values()
+    out_values = pd.concat(values, ignore_index=True) if values else KPI_VALUES.empty()
     out_members = pd.concat([m for m in members if len(m)], ignore_index=True) if any(len(m) for m in members) \
-        else empty_members()
-    out_values = _typed(out_values, KPI_VALUE_FIELDS)
-    out_members = _typed(out_members, KPI_MEMBER_FIELDS)
+        else KPI_MEMBERS.empty()
+    out_values = KPI_VALUES.conform(out_values)
+    out_members = KPI_MEMBERS.conform(out_members)
     return KPIResult(_sorted(out_values), _sorted_members(out_members), notes)
-
-
-def _typed(df: pd.DataFrame, fields: tuple[Field, ...]) -> pd.DataFrame:
-    out = {}
-    for f in fields:
-        s = df[f.column] if f.column in df else pd.Series(pd.NA, index=df.index)
-        if f.kind == "date":
-            out[f.column] = pd.to_datetime(s).astype("datetime64[ns]")
-        elif f.kind == "int":
-            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Int64")
-        elif f.kind == "decimal":
-            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Float64")
-        else:
-            out[f.column] = s.astype("string")
-    return pd.DataFrame(out, index=df.index)
 
 
 def kpi_catalogue() -> pd.DataFrame:

@@ -29,33 +29,9 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from auditkit.frames.fields import Field, empty_frame_of, frame_schema
+from auditkit.frames.measures import KPI_TRENDS
 from auditkit.measures.kpis import KPI_BY_ID, KPIResult, latest_values
 from auditkit.readers.ilr import ILRData, latest_returns
-
-F = Field
-#: Columns of :func:`kpi_trends`.
-TREND_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "Provider."),
-    F("ilr_year", "", "str", "ILR year of the snapshot return."),
-    F("period", "", "str", "Period (R01-R14) of the snapshot return."),
-    F("return_id", "", "str", "The snapshot return."),
-    F("as_of", "", "date", "Preparation date of the snapshot: the date the KPIs are as of."),
-    F("bootcamp_aim", "", "str", "LearnAimRef of the bootcamp aim, or `all` for the provider's total."),
-    F("kpi", "", "str", "KPI id (see `auditkit.measures.kpis.KPIS`)."),
-    F("numerator", "", "int", "Cumulative numerator as of the snapshot (the count for starts and M1 achieved)."),
-    F("denominator", "", "int", "Cumulative denominator as of the snapshot (NA for counts)."),
-    F("value", "", "decimal", "numerator / denominator (a ratio), or the count."),
-    F("target", "", "decimal", "Target as a ratio (NA without one)."),
-    F("direction", "", "str", "at-least or at-most."),
-    F("status", "", "str", "red / amber / green / not-evaluated against the target (NA without one)."),
-)
-TREND_COLUMNS = [f.column for f in TREND_FIELDS]
-TRENDS_SCHEMA = frame_schema("kpi_trends", TREND_FIELDS, "KPI values as of each snapshot return.")
-
-
-def empty_trends() -> pd.DataFrame:
-    return empty_frame_of(TREND_FIELDS)
 
 
 def snapshot_view(data: ILRData, as_of: dt.date | str | pd.Timestamp) -> ILRData:
@@ -120,9 +96,9 @@ def kpi_trends(returns: pd.DataFrame, evaluate: SnapshotKPIs, *, ukprns: Iterabl
                 "value": rows["cumulative_value"], "target": rows["target"], "direction": rows["direction"],
                 "status": rows["status"]}))
     if not frames:
-        return empty_trends()
+        return KPI_TRENDS.empty()
     out = pd.concat(frames, ignore_index=True)
-    out = out.astype({f.column: f.dtype for f in TREND_FIELDS})[TREND_COLUMNS]
+    out = KPI_TRENDS.conform(out)
     order = {k: i for i, k in enumerate(KPI_BY_ID)}
     out = out.assign(_all=(out["bootcamp_aim"] == "all").astype(int), _k=out["kpi"].map(order))
     out = out.sort_values(["ukprn", "_all", "bootcamp_aim", "_k", "as_of", "ilr_year", "period"], kind="stable")

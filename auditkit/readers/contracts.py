@@ -32,53 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pandera.pandas as pa
 
-from auditkit.frames.fields import Field, frame_schema
+from auditkit.frames.contracts import CONTRACT_AIMS, CONTRACTS, MODES
 from auditkit.readers.discover import InputError
 
-F = Field
-#: Columns of the contracts frame; ``xml`` holds the TOML key each column is read from.
-CONTRACT_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "ukprn", "int", "UKPRN of the provider (8 digits).", required=True),
-    F("provider", "provider", "str", "Provider name as written in the contract."),
-    F("start_from", "start_window", "date", "First day of the contract window (bootcamp LearnStartDate)."),
-    F("start_to", "start_window", "date", "Last day of the contract window."),
-    F("planned_end_from", "planned_end_window", "date", "First day of the planned-end window (LearnPlanEndDate)."),
-    F("planned_end_to", "planned_end_window", "date", "Last day of the planned-end window."),
-    F("line", "", "int", "Line of the contract's [[contract]] header in the file."),
-    F("source", "", "str", "The contracts file the row was read from."),
-)
-#: Columns of the aims frame: one row per bootcamp aim allocated to a provider.
-AIM_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "", "int", "UKPRN of the contract the aim is allocated under."),
-    F("lars", "lars", "str", "LARS code of the bootcamp aim (LearnAimRef), upper case."),
-    F("title", "title", "str", "Title of the bootcamp."),
-    F("weeks", "weeks", "int", "Planned length in weeks."),
-    F("mode", "mode", "str", "full-time or part-time."),
-    F("price", "price", "decimal", "Price per learner, in pounds."),
-    F("line", "", "int", "Line of the aim's [[contract.aim]] header in the file."),
-)
-MODES: tuple[str, ...] = ("full-time", "part-time")
 CONTRACT_KEYS: tuple[str, ...] = ("ukprn", "provider", "start_window", "planned_end_window", "aim")
 AIM_KEYS: tuple[str, ...] = ("lars", "title", "weeks", "mode", "price")
-
-_CHECKS: dict[str, list[pa.Check]] = {
-    "ukprn": [pa.Check.in_range(10_000_000, 99_999_999)],
-    "mode": [pa.Check.isin(MODES)],
-    "weeks": [pa.Check.gt(0)],
-    "price": [pa.Check.ge(0)],
-}
-
-
-def _schema(name: str, fields: tuple[Field, ...], description: str) -> pa.DataFrameSchema:
-    return frame_schema(name, fields, description, checks=_CHECKS, not_null={f.column for f in fields if f.required})
-
-
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "contracts": _schema("contracts", CONTRACT_FIELDS, "One row per provider contract in a contracts file."),
-    "contract_aims": _schema("contract_aims", AIM_FIELDS, "Bootcamp aims allocated to each contract."),
-}
 
 
 class ContractsError(InputError):
@@ -87,16 +46,6 @@ class ContractsError(InputError):
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or [message]
-
-
-def _frame(rows: list[dict[str, Any]], fields: tuple[Field, ...]) -> pd.DataFrame:
-    data: dict[str, pd.Series] = {}
-    for f in fields:
-        values = [row.get(f.column) for row in rows]
-        if f.kind == "date":
-            values = [pd.NaT if v is None else pd.Timestamp(v) for v in values]
-        data[f.column] = pd.Series(values, dtype=f.dtype)
-    return pd.DataFrame(data, columns=[f.column for f in fields])
 
 
 @dataclass(frozen=True)
@@ -108,7 +57,7 @@ class Contracts:
 
     @classmethod
     def empty(cls) -> Contracts:
-        return cls(_frame([], CONTRACT_FIELDS), _frame([], AIM_FIELDS))
+        return cls(CONTRACTS.empty(), CONTRACT_AIMS.empty())
 
     @property
     def ukprns(self) -> set[int]:
@@ -137,7 +86,7 @@ class Contracts:
 
 def _as_int(value: object) -> int | None:
     try:
-        return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload, arg-type]
+        return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]  # any cell: int() refuses what it cannot read
     except (TypeError, ValueError):
         return None
 
@@ -301,7 +250,7 @@ class _Reader:
             self.duplicates()
         if self.problems:
             raise self.error()
-        return Contracts(_frame(self.contracts, CONTRACT_FIELDS), _frame(self.aims, AIM_FIELDS))
+        return Contracts(CONTRACTS.conform(self.contracts), CONTRACT_AIMS.conform(self.aims))
 
     def unknown(self, keys: list[str], allowed: tuple[str, ...], i: int | None, j: int | None, where: str) -> None:
         shown = ", ".join("aim ([[contract.aim]])" if k == "aim" else k for k in allowed)

@@ -244,14 +244,14 @@ def find_ilr_files(paths: Iterable[str | Path], *, limits: Limits | None = None)
 def require_ilr(paths: Iterable[str | Path], sources: list[ILRSource] | None = None) -> list[ILRSource]:
     """The ILR sources under ``paths``; :class:`InputError` naming the paths when there are none (an empty folder,
     a folder of evidence only, a zip without an ILR file), since an audit of nothing would find nothing."""
-    paths = [Path(p) for p in paths]
-    sources = find_ilr_files(paths) if sources is None else sources
+    given = [Path(p) for p in paths]
+    sources = find_ilr_files(given) if sources is None else sources
     if sources:
         return sources
-    if not paths:
+    if not given:
         raise InputError("no ILR file given")
     what = []
-    for path in paths:
+    for path in given:
         if path.is_dir():
             what.append(f"{path}: no ILR file found in this folder (looked for ILR-*.xml at any depth, also inside "
                         ".zip files)")
@@ -307,9 +307,9 @@ def find_case(
     employers: str | Path | None = None,
 ) -> CaseFiles:
     """Find a case's inputs under ``paths``; explicit arguments override the conventions."""
-    paths = [Path(p) for p in paths]
-    case = CaseFiles(ilr=find_ilr_files(paths))
-    for folder in (p for p in paths if p.is_dir()):
+    given = [Path(p) for p in paths]
+    case = CaseFiles(ilr=find_ilr_files(given))
+    for folder in (p for p in given if p.is_dir()):
         case.skipped += walk(folder)[1]
         case.contracts = case.contracts or _first(folder, ["contracts.toml"])
         case.manifest = case.manifest or _first(folder, MANIFEST_PATTERNS, outside_documents=True)

@@ -25,20 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditkit.frames.fields import Field
+from auditkit.frames.employers import EMPLOYERS
+from auditkit.frames.evidence import EVIDENCE_PROBLEMS
 from auditkit.readers.discover import InputError
-from auditkit.readers.evidence import (
-    PROBLEM_FIELDS,
-    empty_problems,
-    encoding_problem,
-    frame_schema,
-    match_columns,
-    parse_dates,
-    read_table,
-    typed_frame,
-)
+from auditkit.readers.evidence import encoding_problem, match_columns, parse_dates, read_table
 
-F = Field
 ROLES: tuple[str, ...] = ("co-design", "delivery", "interview", "own-staff")
 #: Sizes as written (letters only, lower case) -> sme or large.
 SIZES: dict[str, str] = {**dict.fromkeys(("sme", "small", "medium", "micro", "smallmedium", "smallandmedium",
@@ -59,24 +50,6 @@ REGISTER_ALIASES: dict[str, tuple[str, ...]] = {
     "date_contacted": ("contacted", "contact date", "contacted on", "date of contact", "last contacted"),
     "confirmed": ("involvement confirmed", "confirmation", "confirmed involvement"),
 }
-
-#: Columns of the employers frame; ``xml`` holds the register column each is read from.
-EMPLOYER_FIELDS: tuple[Field, ...] = (
-    F("employer_id", "employer_id", "str", "Employer id as written (text, `E001` or `900100037`); matched to the ILR's "
-      "EmpId by auditkit.readers.employers.employer_id_key."),
-    F("name", "name", "str", "Employer name as written in the register."),
-    F("name_key", "", "str", "The name compared loosely (see auditkit.readers.employers.employer_key)."),
-    F("size", "size", "str", "sme or large (small, medium and micro are read as sme)."),
-    F("roles", "roles", "str", "Roles, normalised and joined with ';': co-design, delivery, interview, own-staff."),
-    F("satisfaction", "satisfaction", "decimal", "Satisfaction score 0-5 given at Milestone 2."),
-    F("date_contacted", "date_contacted", "date", "Date the employer was contacted."),
-    F("confirmed", "confirmed", "str", "yes or no: whether the employer confirmed its involvement."),
-    F("source", "", "str", "The register file the row was read from."),
-    F("row", "", "int", "Row of the register as a spreadsheet numbers it (the header is row 1)."),
-)
-SCHEMAS = {"employers": frame_schema("employers", EMPLOYER_FIELDS, "One row per employer of the register.",
-                                     strict=False)}
-
 
 @dataclass(frozen=True)
 class EmployerRegister:
@@ -113,12 +86,12 @@ def employer_id_key(ids: pd.Series) -> pd.Series:
 def _problems(rows: pd.DataFrame, mask: pd.Series, check_id: str, column: str, reason: pd.Series | str,
               outcome: str = "kept") -> pd.DataFrame:
     if not mask.any():
-        return empty_problems()
+        return EVIDENCE_PROBLEMS.empty()
     sel = rows[mask]
-    return typed_frame(pd.DataFrame({
+    return EVIDENCE_PROBLEMS.conform(pd.DataFrame({
         "file": sel["_file"], "row": sel["_row"], "check_id": check_id, "column": column, "value": sel[column],
         "reason": reason[mask] if isinstance(reason, pd.Series) else reason, "outcome": outcome,
-    }), PROBLEM_FIELDS)
+    }))
 
 
 def _roles(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -186,12 +159,12 @@ def read_employers(path: str | Path) -> EmployerRegister:
                   + key.map(first).astype("string") + "; the first row is used", "dropped"),
     ]
     keep = ~(anonymous | repeated)
-    frame = typed_frame(values[keep].assign(name_key=employer_key(values.loc[keep, "name"]), source=str(path),
-                                            row=values.loc[keep, "_row"]), EMPLOYER_FIELDS)
-    taken = {f.column for f in EMPLOYER_FIELDS}
+    frame = EMPLOYERS.conform(values[keep].assign(name_key=employer_key(values.loc[keep, "name"]), source=str(path),
+                                                  row=values.loc[keep, "_row"]))
+    taken = set(EMPLOYERS.columns)
     for name in extra:
         frame[f"extra_{name}" if name in taken else name] = table.loc[keep, name].astype("string").to_numpy()
     found_problems = [p for p in problems if len(p)]
-    all_problems = pd.concat(found_problems, ignore_index=True) if found_problems else empty_problems()
+    all_problems = pd.concat(found_problems, ignore_index=True) if found_problems else EVIDENCE_PROBLEMS.empty()
     return EmployerRegister(frame, all_problems.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
                             columns=tuple(c for c in REGISTER_COLUMNS if c in found), source=str(path))

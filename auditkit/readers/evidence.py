@@ -29,17 +29,17 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
-import pandera.pandas as pa
 
-from auditkit.frames.fields import Field, frame_schema
+from auditkit.frames.evidence import EVIDENCE, EVIDENCE_PROBLEMS
 from auditkit.readers.discover import InputError, expansion_problem
 from auditkit.readers.limits import ENV, Limits, size_text
 from auditkit.readers.paths import Skipped, unsafe_name, walk
 
-F = Field
+#: One value of :func:`file_facts`: text, a count, a PDF's date, or None.
+FileFact: TypeAlias = str | int | dt.datetime | None
 
 #: Stages of the evidence behind a bootcamp, in the order a learner goes through them.
 STAGES: tuple[str, ...] = ("eligibility", "co-funding", "delivery", "completion", "M2", "M3", "after")
@@ -78,89 +78,6 @@ MANIFEST_ALIASES: dict[str, tuple[str, ...]] = {
 FOLDER_COLUMNS: tuple[str, ...] = ("ukprn", "learn_ref_number", "evidence_type", "document_date", "file", "sha256")
 #: File names in a document folder that are operating-system clutter, not documents (skipped).
 IGNORED_FILES: frozenset[str] = frozenset({"thumbs.db", "desktop.ini"})
-
-#: Columns of the evidence frame; ``xml`` holds the manifest column each is read from ("" when derived).
-EVIDENCE_FIELDS: tuple[Field, ...] = (
-    F("ukprn", "ukprn", "int", "Provider (UKPRN) the document belongs to.", required=True),
-    F("learn_ref_number", "learn_ref_number", "str", "The learner's LearnRefNumber in the ILR (looked up from the "
-      "ULN when the manifest leaves it empty).", required=True),
-    F("uln", "uln", "str", "The learner's ULN (from the ILR when the manifest leaves it empty)."),
-    F("evidence_type", "evidence_type", "str", "One of the evidence types (enrolment_form, job_offer, ...), "
-      "normalised to lower case with underscores.", required=True),
-    F("stage", "", "str", "Stage the type belongs to: eligibility, co-funding, delivery, completion, M2, M3, after."),
-    F("document_date", "document_date", "date", "The date written on the document (offer date, invoice date, ...)."),
-    F("received_date", "received_date", "date", "When the provider received it."),
-    F("employer", "employer", "str", "Employer named on the document."),
-    F("amount", "amount", "decimal", "Money on the document, in pounds (invoices and payments)."),
-    F("reference", "reference", "str", "Invoice number, vacancy reference, ..."),
-    F("file", "file", "str", "The document's path as listed in the manifest (relative to it), or relative to the "
-      "document folder for a file no manifest lists."),
-    F("path", "", "str", "Where the file was found on disk (empty when it was not found or none is named)."),
-    F("file_status", "", "str", "present, missing (also a listed file refused as outside the folders: an absolute "
-      "path, a '..' part, a symbolic link out), unreadable (a file that cannot be opened, or a PDF pypdf cannot "
-      "read) or encrypted; empty when no file is named."),
-    F("sha256", "sha256", "str", "SHA-256 of the file's bytes (computed when the file is present, else as listed)."),
-    F("file_size", "", "int", "Size of the file in bytes."),
-    F("pdf_created", "", "datetime", "PDF metadata: creation date (local time as written in the PDF)."),
-    F("pdf_modified", "", "datetime", "PDF metadata: modification date."),
-    F("pdf_producer", "", "str", "PDF metadata: producer (the software that wrote the PDF)."),
-    F("pdf_author", "", "str", "PDF metadata: author."),
-    F("pdf_pages", "", "int", "Number of pages of the PDF."),
-    F("notes", "notes", "str", "Free text."),
-    F("origin", "", "str", "manifest (a manifest row, its file not found or not named), folder (a file no manifest "
-      "lists) or both (a manifest row matched to its file)."),
-    F("source", "", "str", "The manifest the row comes from, or the document folder for a file no manifest lists."),
-    F("row", "", "int", "Row of the manifest as a spreadsheet numbers it (the header is row 1); empty for folder "
-      "files."),
-)
-#: Columns of the evidence problems frame (shared with the employer register reader).
-PROBLEM_FIELDS: tuple[Field, ...] = (
-    F("file", "", "str", "The file the problem is in: the manifest, the register, or a document of the folder."),
-    F("row", "", "int", "Row as a spreadsheet numbers it (the header is row 1); empty for a document of the folder."),
-    F("check_id", "", "str", "What is wrong: MAN_* (manifest row), DOC_* (file of the folder no manifest lists), "
-      "REG_* (employer register row)."),
-    F("column", "", "str", "The column (or path part) concerned."),
-    F("value", "", "str", "The value found."),
-    F("reason", "", "str", "Plain English: what was found and what was expected."),
-    F("outcome", "", "str", "dropped (the row is not in the evidence or employer frame) or kept (loaded, the bad "
-      "value left empty or the file flagged)."),
-    F("ukprn", "", "int", "Provider, when known."),
-    F("learn_ref_number", "", "str", "Learner, when known."),
-    F("uln", "", "str", "ULN as given, when known."),
-    F("document", "", "str", "The document file concerned, when any."),
-)
-
-
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    # not strict: a manifest's extra columns are kept after the declared ones
-    "evidence": frame_schema("evidence", EVIDENCE_FIELDS, "One row per evidence document.", strict=False,
-                             ordered=False),
-    "evidence_problems": frame_schema("evidence_problems", PROBLEM_FIELDS,
-                                      "Rows of a manifest, register or document folder that could not be read as "
-                                      "expected.", ordered=False),
-}
-
-
-def typed_frame(rows: pd.DataFrame | list[dict[str, Any]], fields: tuple[Field, ...]) -> pd.DataFrame:
-    """A frame with exactly the declared columns and dtypes (missing columns empty), in declaration order."""
-    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-    out: dict[str, pd.Series] = {}
-    for f in fields:
-        s = df[f.column] if f.column in df else pd.Series([pd.NA] * len(df), index=df.index, dtype=object)
-        if f.kind in ("date", "datetime"):
-            out[f.column] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
-        elif f.kind == "int":
-            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Int64")
-        elif f.kind == "decimal":
-            out[f.column] = pd.to_numeric(s, errors="coerce").astype("Float64")
-        else:
-            out[f.column] = s.astype("string")
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
-
-
-def empty_problems() -> pd.DataFrame:
-    return typed_frame([], PROBLEM_FIELDS)
-
 
 @dataclass(frozen=True)
 class EvidenceData:
@@ -412,22 +329,22 @@ def _problems(rows: pd.DataFrame, mask: pd.Series, check_id: str, column: str, v
     """Problem rows for the rows of ``rows`` where ``mask`` is True (``rows`` has _file, _row, ukprn, lrn, uln,
     _document)."""
     if not mask.any():
-        return empty_problems()
+        return EVIDENCE_PROBLEMS.empty()
     sel = rows[mask]
 
     def pick(x: pd.Series | str) -> Any:
         return x[mask] if isinstance(x, pd.Series) else x
 
-    return typed_frame(pd.DataFrame({
+    return EVIDENCE_PROBLEMS.conform(pd.DataFrame({
         "file": sel["_file"], "row": sel["_row"], "check_id": check_id, "column": column, "value": pick(value),
         "reason": pick(reason), "outcome": outcome, "ukprn": sel["ukprn"], "learn_ref_number": sel["learn_ref_number"],
         "uln": sel["uln"], "document": sel["_document"],
-    }), PROBLEM_FIELDS)
+    }))
 
 
 def _concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else empty_problems()
+    return pd.concat(frames, ignore_index=True) if frames else EVIDENCE_PROBLEMS.empty()
 
 
 # -- learners: who the rows are about ----------------------------------------------------------------------------
@@ -491,7 +408,7 @@ def _pdf_date(meta: Any, attribute: str) -> dt.datetime | None:
     return value.replace(tzinfo=None) if isinstance(value, dt.datetime) else None
 
 
-def pdf_facts(path: Path) -> dict[str, Any]:
+def pdf_facts(path: Path) -> dict[str, FileFact]:
     """Metadata of a PDF: ``file_status`` (present, unreadable or encrypted), ``pdf_*`` values, ``error``."""
     from pypdf import PdfReader
 
@@ -504,7 +421,7 @@ def pdf_facts(path: Path) -> dict[str, Any]:
             if not reader.decrypt(""):
                 return {"file_status": status, "error": "the PDF is encrypted (it needs a password to open)"}
         meta = reader.metadata
-        facts = {"file_status": status, "pdf_pages": len(reader.pages),
+        facts: dict[str, FileFact] = {"file_status": status, "pdf_pages": len(reader.pages),
                  "error": "the PDF is encrypted (it opens without a password)" if status == "encrypted" else None}
     except Exception as exc:  # a damaged PDF can fail in many ways inside pypdf
         return {"file_status": "unreadable", "error": f"pypdf cannot read it ({type(exc).__name__}: {exc})"}
@@ -522,7 +439,7 @@ def _meta_text(meta: Any, attribute: str) -> str | None:
     return None if value is None else str(value)
 
 
-def file_facts(path: Path) -> dict[str, Any]:
+def file_facts(path: Path) -> dict[str, FileFact]:
     """``sha256``, ``file_size`` and, for a PDF, :func:`pdf_facts` of one file; a file that cannot be opened
     (permissions, a folder, ...) is ``unreadable`` with the reason in ``error``."""
     try:
@@ -567,11 +484,11 @@ def _skipped_problems(skipped: list[Skipped], folder: Path) -> pd.DataFrame:
     """DOC_SYMLINK problems: the links of the document folder that were not followed."""
     shown = [s for s in skipped if not (s.path.name.startswith(".") or s.path.name.lower() in IGNORED_FILES)]
     if not shown:
-        return empty_problems()
+        return EVIDENCE_PROBLEMS.empty()
     rel = [s.path.relative_to(folder).as_posix() for s in shown]
-    return typed_frame([{"file": str(s.path), "row": pd.NA, "check_id": "DOC_SYMLINK", "column": "file", "value": r,
-                         "reason": f"{r} {s.reason}", "outcome": "dropped", "document": str(s.path)}
-                        for s, r in zip(shown, rel, strict=True)], PROBLEM_FIELDS)
+    return EVIDENCE_PROBLEMS.conform([{"file": str(s.path), "row": pd.NA, "check_id": "DOC_SYMLINK", "column": "file",
+                                       "value": r, "reason": f"{r} {s.reason}", "outcome": "dropped",
+                                       "document": str(s.path)} for s, r in zip(shown, rel, strict=True)])
 
 
 def _scan(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -599,10 +516,10 @@ def encoding_problem(table: pd.DataFrame, path: Path, check_id: str) -> pd.DataF
     """A problem row (kept) saying which encoding was assumed for a CSV read without knowing it, if any."""
     note = table.attrs.get("encoding_note")
     if not note:
-        return empty_problems()
-    return typed_frame([{"file": str(path), "check_id": check_id, "column": "", "value": "",
-                         "reason": f"{note}; check that names and amounts read as intended (save as UTF-8 to be "
-                                   "sure)", "outcome": "kept"}], PROBLEM_FIELDS)
+        return EVIDENCE_PROBLEMS.empty()
+    return EVIDENCE_PROBLEMS.conform([{"file": str(path), "check_id": check_id, "column": "", "value": "",
+                                       "reason": f"{note}; check that names and amounts read as intended (save as "
+                                                 "UTF-8 to be sure)", "outcome": "kept"}])
 
 
 def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str], frozenset[str], pd.DataFrame]:
@@ -617,7 +534,7 @@ def _manifest_rows(path: Path) -> tuple[pd.DataFrame, list[str], frozenset[str],
                          f"{', '.join(c for c in table.columns if c != '_row') or '(none)'} "
                          f"(expected {', '.join(MANIFEST_COLUMNS)}; case, spaces and underscores do not matter)")
     rows = pd.DataFrame({c: table[found[c]] if c in found else "" for c in MANIFEST_COLUMNS}, index=table.index)
-    taken = {f.column for f in EVIDENCE_FIELDS}
+    taken = set(EVIDENCE.columns)
     kept = {(f"extra_{c}" if c in taken else c): table[c] for c in extra}
     rows = rows.assign(**kept, _row=table["_row"], _file=str(path), _origin="manifest", _source=str(path),
                        _document=table[found["file"]] if "file" in found else "")
@@ -769,8 +686,10 @@ def read_evidence(manifest: str | Path | None = None, documents: str | Path | No
     folder = None if documents is None else Path(documents)
     if folder is not None and not folder.is_dir():
         raise InputError(f"{folder}: not a folder of documents")
-    scan, skipped = _scan(folder) if folder is not None else (None, empty_problems())
-    parts, extras, problems = [], [], [skipped]
+    scan, skipped = _scan(folder) if folder is not None else (None, EVIDENCE_PROBLEMS.empty())
+    parts: list[pd.DataFrame] = []
+    extras: list[str] = []
+    problems = [skipped]
     listed: set[str] = set()
     columns: frozenset[str] | None = None
     if manifest is not None:
@@ -809,11 +728,10 @@ def _load(rows: pd.DataFrame, prefix: str, learners: pd.DataFrame | None, proble
 
 def _evidence_frame(rows: pd.DataFrame, extras: list[str]) -> pd.DataFrame:
     origin = rows["_origin"].where(~((rows["_origin"] == "manifest") & rows["_path"].notna()), "both")
-    frame = typed_frame(rows.assign(stage=rows["evidence_type"].map(EVIDENCE_TYPES), origin=origin,
-                                    source=rows["_source"], row=rows["_row"],
-                                    uln=rows["uln"].replace("", pd.NA),
-                                    **{c: rows[c].replace("", pd.NA) for c in ("employer", "reference", "notes")}),
-                        EVIDENCE_FIELDS)
+    frame = EVIDENCE.conform(rows.assign(stage=rows["evidence_type"].map(EVIDENCE_TYPES), origin=origin,
+                                         source=rows["_source"], row=rows["_row"],
+                                         uln=rows["uln"].replace("", pd.NA),
+                                         **{c: rows[c].replace("", pd.NA) for c in ("employer", "reference", "notes")}))
     for name in extras:
         frame[name] = rows[name].astype("string").to_numpy()
     return frame

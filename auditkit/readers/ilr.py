@@ -12,7 +12,7 @@ import gc
 import hashlib
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,7 +24,17 @@ import pandas as pd
 from lxml import etree
 
 from auditkit.errors import ILRFileError
-from auditkit.frames.ilr import DTYPES, ENTITIES, RETURN_FIELDS, SCHEMAS, Entity, empty_frame, entity_columns
+from auditkit.frames.fields import NS_RANGE, TIME_ZONE_OFFSET, datetimes, key_array, parse_text
+from auditkit.frames.ilr import (
+    ENTITIES,
+    ENTITY_FRAMES,
+    ILR_FRAMES,
+    PROBLEMS,
+    RETURNS,
+    SOURCE_FILES,
+    UNKNOWN_ELEMENTS,
+    Entity,
+)
 from auditkit.frames.ilr_schema import Element, schemas, year_schema
 from auditkit.privacy import mask_frame
 from auditkit.readers.discover import ILRSource, find_ilr_files
@@ -120,7 +130,7 @@ def _specs(year: str | None) -> dict[str, _Spec]:
             fields, kids = schema.fields(e.xml), schema.children(e.xml)
             slots = {x: i for x, i in slots.items() if x in fields}
             children = {x: c for x, c in children.items() if x in kids}
-            max_children = {x: kids[x].max_occurs for x in children if kids[x].max_occurs is not None}
+            max_children = {x: most for x in children if (most := kids[x].max_occurs) is not None}
             min_children = tuple(x for x in children if kids[x].min_occurs > 0)
         folded = {x.casefold(): x for x in [*slots, *children]}
         specs[e.xml] = _Spec(e, len(columns), slots, children, paths[e.xml], folded, max_children, min_children)
@@ -202,7 +212,7 @@ class _Collector:
         chunks = self.chunks[entity.frame]
         self.chunks[entity.frame] = []
         if not chunks:
-            return empty_frame(entity.frame)
+            return ENTITY_FRAMES[entity.frame].empty()
         return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
     def drop_rows(self, rid: str) -> None:
@@ -271,7 +281,7 @@ class _FileReader:
             return ""
         return text
 
-    def too_long(self, name: str, size: int, line: int | None, lrn: Any, entity: str | None = None) -> None:
+    def too_long(self, name: str | None, size: int, line: int | None, lrn: Any, entity: str | None = None) -> None:
         """Report a text node over the limit (read as empty)."""
         self.problem(line, f"<{name}> holds {size:,} characters, more than the limit of {self.max_text:,} "
                      f"({ENV['text_chars']}); read as empty", lrn=lrn, entity=entity, field_name=name, facet="limit",
@@ -382,7 +392,7 @@ class _FileReader:
         row = prefix + [None] * (spec.width - len(prefix))
         row[-1] = el.sourceline + self.line_offset
         slots, children = bound.slots, bound.children
-        pending = None
+        pending: list[tuple[Any, _Bound]] | None = None
         for child in el:
             tag = child.tag
             slot = slots.get(tag)
@@ -419,8 +429,9 @@ class _FileReader:
         if pending:
             emp_seq = 0
             is_learner = spec.entity.xml == "Learner"
-            prev, run = None, 0  # consecutive records of one child entity (the schema's sequence keeps them together)
-            seen = [] if spec.min_children else None
+            prev: _Bound | None = None
+            run = 0  # consecutive records of one child entity (the schema's sequence keeps them together)
+            seen: list[str] | None = [] if spec.min_children else None
             for child, sub in pending:
                 if sub is not prev:
                     if prev is not None and run > prev.most:
@@ -438,7 +449,7 @@ class _FileReader:
                 else:
                     keys = row[: len(sub.spec.entity.keys)]
                 self.record(child, sub, keys, row[2] if is_learner else lrn)
-            if run > prev.most:
+            if prev is not None and run > prev.most:  # prev is the last run's entity (pending is not empty)
                 self.too_many(el, spec, prev, run, lrn if lrn is not None else row[2])
             if seen is not None:
                 for x in spec.min_children:
@@ -523,7 +534,7 @@ class _FileReader:
                 if sf.tag.__class__ is str:
                     self.unknown(sf, "SourceFiles", "SourceFiles", None)
                 continue
-            rec = {"return_id": self.return_id}
+            rec: dict[str, str | None] = {"return_id": self.return_id}
             for c in sf:
                 n = self.name(c.tag)
                 col = _SOURCE_FILE_COLUMNS.get(n or "")
@@ -660,7 +671,7 @@ def _parse(pieces: Iterable[bytes]) -> Any:
     return parser.close()
 
 
-def _slices(data: bytes, begin: int, stop: int, cuts: list[tuple[int, int, bytes]] = ()) -> Iterator[bytes]:
+def _slices(data: bytes, begin: int, stop: int, cuts: Sequence[tuple[int, int, bytes]] = ()) -> Iterator[bytes]:
     """``data[begin:stop]`` in pieces of at most :data:`_FEED` bytes, each cut (start, end) replaced by its newlines
     (so that line numbers stay right)."""
     for start, end, _ in cuts:
@@ -742,7 +753,7 @@ def _recover(reader: _FileReader, data: bytes) -> None:
         piece = _FileReader(reader.source, reader.return_id, reader.out, line_offset=line0,
                             max_text=reader.max_text)
         piece.inherit(reader)
-        kind = _LEARNER_START.match(data, begin).group(1)
+        kind = _LEARNER_START.match(data, begin).group(1)  # type: ignore[union-attr]  # begin is where it matched
         try:
             root = _parse_part(piece, data, [(begin, stop, 0)], before=wrapper_open, after=wrapper_close,
                                entity=kind.decode())
@@ -894,39 +905,14 @@ def _expected(kind: str, value: Any) -> str:
     return _EXPECTED[kind]
 
 
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
-
-
-def _as_written_datetime(series: pd.Series) -> pd.Series:
-    """Date-times as written: a time-zone offset (``Z``, ``+01:00``) is dropped, the clock time kept, so
-    ``12:00:49+01:00`` reads as 12:00:49 (not converted to UTC)."""
-    text = series.astype(object).where(series.notna(), None)
-    text = text.map(lambda v: _OFFSET.sub("", v.strip()) if isinstance(v, str) else v)
-    return _in_ns_range(pd.to_datetime(text, format="ISO8601", errors="coerce"))
-
-
-#: The date-times a ``datetime64[ns]`` column can hold (1677-09-21 00:12:43 to 2262-04-11 23:47:16).
-NS_RANGE = (pd.Timestamp.min, pd.Timestamp.max)
 _RANGE_TEXT = "a date from 1677-09-22 to 2262-04-11"
-
-
-def _in_ns_range(parsed: pd.Series) -> pd.Series:
-    """Parsed date-times as ``datetime64[ns]``; those it cannot hold (before 1677, after 2262) become NaT."""
-    if str(parsed.dtype) == "datetime64[ns]":
-        return parsed
-    if parsed.dtype == object:  # dates pandas left as Python objects: out of its range
-        parsed = pd.Series([v if isinstance(v, dt.datetime) and NS_RANGE[0] <= pd.Timestamp(v) <= NS_RANGE[1]
-                            else pd.NaT for v in parsed], index=parsed.index, dtype=object)
-        return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
-    fits = parsed.isna() | ((parsed >= NS_RANGE[0]) & (parsed <= NS_RANGE[1]))
-    return parsed.where(fits).astype("datetime64[ns]")
 
 
 def _out_of_range(text: Any) -> bool:
     """Whether ``text`` is a real date (or date-time) that a ``datetime64[ns]`` column cannot hold."""
     if not isinstance(text, str):
         return False
-    text = _OFFSET.sub("", text.strip())
+    text = TIME_ZONE_OFFSET.sub("", text.strip())
     try:
         when = dt.datetime.fromisoformat(text) if len(text) > 10 else dt.datetime.fromisoformat(text[:10])
     except ValueError:
@@ -938,38 +924,9 @@ def _unreadable_date(text: Any, kind: str) -> str | None:
     """What a header date (``kind`` date or datetime) should have been, when ``text`` does not convert."""
     if not isinstance(text, str) or not text.strip():
         return None
-    if _as_written_datetime(pd.Series([text], dtype=object)).notna().all():
+    if datetimes(pd.Series([text], dtype=object)).notna().all():
         return None
     return _expected(kind, text)
-
-
-def _typed_column(values: np.ndarray, kind: str, present: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
-    """Convert one raw column (stripped text or None) to its kind; also give the mask of unreadable values.
-    ``present``: where values are non-empty, when the caller has it."""
-    if present is None:
-        present = values.astype(bool)
-    if not present.any():  # common: optional elements nobody fills in
-        return pd.array([None] * len(values), dtype=DTYPES[kind]), present
-    if kind == "str":
-        return pd.array(np.where(present, values, None), dtype="string"), np.zeros(len(values), bool)
-    if kind == "int":
-        try:  # the common case, plain digits: five times faster than to_numeric
-            numbers = np.zeros(len(values), dtype=np.int64)
-            numbers[present] = values[present].astype(np.int64)
-            return pd.arrays.IntegerArray(numbers, ~present), np.zeros(len(values), bool)
-        except (ValueError, OverflowError, TypeError):
-            pass  # something else in the column: the careful path below says what
-    series = pd.Series(np.where(present, values, None), dtype=object)
-    if kind in ("int", "decimal"):
-        numbers = pd.to_numeric(series, errors="coerce")
-        if kind == "int":
-            numbers = numbers.where((numbers % 1 == 0) & (numbers.abs() < 2**63))
-        typed = numbers.astype("Int64" if kind == "int" else "Float64")
-    elif kind == "date":
-        typed = _in_ns_range(pd.to_datetime(series, format="%Y-%m-%d", errors="coerce"))
-    else:
-        typed = _as_written_datetime(series)
-    return typed.array, present & typed.isna().to_numpy()
 
 
 _ONE = np.ones(1, bool)
@@ -981,7 +938,7 @@ def _checks(entity: Entity, year: str | None) -> dict[str, tuple[Element | None,
     """Column -> (the year's element, whether the year requires it), for an entity's columns read from elements."""
     schema = schemas().get(year or "")
     out: dict[str, tuple[Element | None, bool]] = {}
-    for f in entity_columns(entity):
+    for f in ENTITY_FRAMES[entity.frame].fields:
         xml = f.xml or _OWN_KEYS.get((entity.xml, f.column))
         if not xml:
             continue
@@ -998,7 +955,7 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
     """Build an entity's frame from raw text rows; values that do not convert are reported and left empty, values
     that break a facet of their file's year are reported and kept."""
     years = years or {}
-    columns = entity_columns(entity)
+    columns = ENTITY_FRAMES[entity.frame].fields
     table = np.empty((len(rows), len(columns)), dtype=object)
     table[:] = rows  # one C-level copy; columns are then views
     raw = [table[:, i] for i in range(len(columns))]
@@ -1007,17 +964,17 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
     rids = raw[0]
     distinct = {years.get(r) for r in set(rids.tolist())}
     if len(distinct) == 1:
-        groups = [(distinct.pop(), None)]
+        groups: list[tuple[str | None, np.ndarray | None]] = [(distinct.pop(), None)]
     else:
         year_of = np.array([years.get(r) for r in rids], dtype=object)
         groups = [(y, np.flatnonzero(year_of == y)) for y in sorted(distinct, key=str)]
     out = {}
     for f, values in zip(columns, raw, strict=True):
         if f.column in ("return_id", "ukprn", "line"):
-            out[f.column] = pd.array(values, dtype=f.dtype)
+            out[f.column] = key_array(values, f.kind)
             continue
         present = values.astype(bool)  # values are stripped text or None
-        typed, bad = _typed_column(values, f.kind, present)
+        typed, bad = parse_text(values, f.kind, present)
         xml = f.xml or _OWN_KEYS.get((entity.xml, f.column))
         if xml is None:
             out[f.column] = typed
@@ -1048,13 +1005,13 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
                 if numbers is None and f.kind in ("int", "decimal"):
                     numbers = typed.to_numpy(dtype="float64", na_value=np.nan)
                 nums = None if numbers is None else (numbers if where is None else numbers[where])
-                for i, facet, expected in violations(el, vals, nums, schemas()[year].restricted_pattern, have):
+                for i, facet, expected in violations(el, vals, nums, schemas()[year or ""].restricted_pattern, have):
                     _report(problems, files, g_rids[i:i + 1], g_lines[i:i + 1], g_lrns[i:i + 1], _ONE, entity.xml,
                             xml, vals[i],
                             f"<{xml}> {vals[i]!r} breaks the {year} schema: expected {expected} ({facet}); kept as "
                             "written", facet=facet, expected=expected)
         if bad.any():
-            for i in np.flatnonzero(bad):
+            for i in np.flatnonzero(bad).tolist():
                 expected = _expected(f.kind, values[i])
                 _report(problems, files, raw[0][i:i + 1], raw[-1][i:i + 1], lrns[i:i + 1], np.ones(1, bool),
                         entity.xml, xml, values[i], f"<{xml}> is {values[i]!r}, expected {expected}; read as empty",
@@ -1101,47 +1058,19 @@ def _build(out: _Collector) -> dict[str, pd.DataFrame]:
     files = out.files
     frames: dict[str, pd.DataFrame] = {e.frame: out.frame(e) for e in ENTITIES}
     _duplicate_problems(frames, out.problems, files)
-    returns = pd.DataFrame(out.returns, columns=[f.column for f in RETURN_FIELDS]) if out.returns else None
-    frames["returns"] = _typed(returns, "returns")
+    returns = pd.DataFrame(out.returns, columns=RETURNS.columns) if out.returns else None
+    frames["returns"] = RETURNS.conform(returns)
     counts = pd.Series([p["return_id"] for p in out.problems], dtype="string").value_counts()
     if len(frames["returns"]):
         frames["returns"]["problem_count"] = (
             frames["returns"]["return_id"].map(counts).fillna(0).astype("Int64")
         )
-    frames["source_files"] = _typed(pd.DataFrame(out.source_files) if out.source_files else None, "source_files")
-    frames["problems"] = _typed(pd.DataFrame(out.problems) if out.problems else None, "problems")
-    frames["unknown_elements"] = _typed(pd.DataFrame(out.unknown) if out.unknown else None, "unknown_elements")
+    frames["source_files"] = SOURCE_FILES.conform(out.source_files)
+    frames["problems"] = PROBLEMS.conform(out.problems)
+    frames["unknown_elements"] = UNKNOWN_ELEMENTS.conform(out.unknown)
     return frames
 
 
-def _typed(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
-    """Give a small frame (returns, problems, ...) its declared columns and dtypes."""
-    if df is None or df.empty:
-        return empty_frame(name)
-    out = {}
-    for column, col in SCHEMAS[name].columns.items():
-        s = df[column] if column in df else pd.Series([None] * len(df))
-        dtype = str(col.dtype)
-        if dtype.startswith("datetime"):
-            s = _as_written_datetime(s)
-        elif dtype == "Int64":
-            s = _whole_numbers(s)
-        else:
-            s = s.astype("string")
-        out[column] = s
-    return pd.DataFrame(out)
-
-
-def _whole_numbers(values: pd.Series) -> pd.Series:
-    """``values`` as Int64; what is not a whole number that fits (a 20-digit UKPRN, 1.5) is left empty (the
-    reader reports such values where it reads them)."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.dtype == object:  # Python integers beyond int64
-        numbers = pd.to_numeric(numbers.map(lambda v: v if isinstance(v, int) and abs(v) < 2**63 else None),
-                                errors="coerce")
-    if numbers.dtype.kind == "f":
-        numbers = numbers.where((numbers.abs() < 2**63) & (numbers == numbers.round()))
-    return numbers.astype("Int64")
 
 
 # -- the public object ---------------------------------------------------------------------------------
@@ -1192,7 +1121,8 @@ class ILRData:
         """Only the latest return of each provider and ILR year (see :func:`latest_returns`)."""
         return self.select(latest_returns(self.returns)["return_id"])
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
+        """Counts of returns, providers, learners, aims, destinations and problems; the years and periods."""
         r = self.returns
         return {
             "returns": len(r),
@@ -1311,9 +1241,5 @@ def _progress_bar(sources: list[ILRSource], progress: bool | None) -> Any:
 
 def iter_frames(data: ILRData) -> Iterator[tuple[str, pd.DataFrame]]:
     """Each frame with its name, in declaration order (returns first)."""
-    yield "returns", data.returns
-    for e in ENTITIES:
-        yield e.frame, data.frames[e.frame]
-    yield "source_files", data.source_files
-    yield "problems", data.problems
-    yield "unknown_elements", data.unknown_elements
+    for frame in ILR_FRAMES:
+        yield frame.name, data.frames[frame.name]

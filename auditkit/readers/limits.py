@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 __all__ = ["ENV", "Limits", "parse_size"]
 
@@ -75,7 +76,7 @@ class Limits:
     @classmethod
     def current(cls) -> Limits:
         """The defaults, with what the environment variables of :data:`ENV` set."""
-        values: dict[str, float | int] = {}
+        values: dict[str, Any] = {}  # a float for ratio, ints for the rest
         for f in fields(cls):
             raw = os.environ.get(ENV[f.name], "").strip()
             if not raw:
@@ -87,7 +88,8 @@ class Limits:
         return cls(**values)
 
     def replace(self, **changes: float | int) -> Limits:
-        return replace(self, **changes)
+        values: dict[str, Any] = changes  # a float for ratio, ints for the rest
+        return replace(self, **values)
 
 
 def size_text(n: float) -> str:

@@ -19,3 +19,8 @@ def is_bootcamp(learn_aim_ref: pd.Series) -> pd.Series:
 def bootcamp_deliveries(deliveries: pd.DataFrame) -> pd.DataFrame:
     """Only the bootcamp aims of a deliveries frame."""
     return deliveries[is_bootcamp(deliveries["learn_aim_ref"])]
+
+
+def norm_ref(texts: pd.Series) -> pd.Series:
+    """Aim references compared as the funder's database would: surrounding spaces dropped, case ignored."""
+    return texts.astype("string").str.strip().str.upper()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 TEMPORARY_ULN = "9999999999"
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
@@ -23,3 +25,8 @@ def is_valid_uln(uln: str | None) -> bool:
     if uln is None or len(uln) != 10 or not uln.isdigit() or uln[0] == "0":
         return False
     return check_digit(uln[:9]) == int(uln[9])
+
+
+def usable_uln(uln: pd.Series) -> pd.Series:
+    """True where a ULN can identify a person: present and not the temporary 9999999999."""
+    return (uln.notna() & (uln.astype("string").str.strip() != TEMPORARY_ULN)).fillna(False).astype(bool)

@@ -3,6 +3,6 @@
 from auditkit.facts.context import RuleContext
 from auditkit.rules import delivery, destination, evidence, learner, milestone  # noqa: F401
 from auditkit.rules.registry import REGISTRY, Rule, all_rules, get_rules, rule
-from auditkit.rules.runner import run_rule, run_rules
+from auditkit.rules.runner import rule_issues, run_rule, run_rules
 
-__all__ = ["REGISTRY", "Rule", "RuleContext", "all_rules", "get_rules", "rule", "run_rule", "run_rules"]
+__all__ = ["REGISTRY", "Rule", "RuleContext", "all_rules", "get_rules", "rule", "rule_issues", "run_rule", "run_rules"]

@@ -21,10 +21,11 @@ from auditkit.facts.context import AIM_KEYS, LEARNER_KEYS, RuleContext, fmt_date
 from auditkit.reference.aims import MILESTONE_AIMS
 from auditkit.reference.tables import postcode_district, wmca_area
 from auditkit.reference.uln import TEMPORARY_ULN
+from auditkit.reference.wave5 import CONTRIBUTION_PERCENT, CONTRIBUTION_TEXTS
 from auditkit.rules.registry import rule
 
-#: The two employer-contribution texts the funder's payment script recognises in a PSM field.
-ACCEPTED_CONTRIBUTIONS: tuple[str, ...] = ("Contribution 10", "Contribution 30")
+#: The accepted contribution texts for a message: 'Contribution 10' or 'Contribution 30'.
+EITHER_CONTRIBUTION = " or ".join(f"'{t}'" for t in CONTRIBUTION_TEXTS)
 #: Minimum planned hours per planned week by bootcamp mode (WMCA bootcamp delivery requirements).
 MIN_WEEKLY_HOURS: dict[str, int] = {"full-time": 25, "part-time": 10}
 
@@ -642,7 +643,7 @@ def cofunded_without_contribution(ctx: RuleContext) -> pd.DataFrame:
     aims = ctx.bootcamps
     aims = aims[_ffi(ctx, aims)["co_funded"]]
     psm = _contributions(ctx, aims)
-    accepted = psm[psm["text"].isin(ACCEPTED_CONTRIBUTIONS).fillna(False).astype(bool)]
+    accepted = psm[psm["text"].isin(CONTRIBUTION_TEXTS).fillna(False).astype(bool)]
     keys = pd.MultiIndex.from_frame(aims[AIM_KEYS])
     has = keys.isin(pd.MultiIndex.from_frame(accepted[AIM_KEYS])) if len(accepted) else [False] * len(aims)
     rows = aims[~pd.Series(has, index=aims.index, dtype=bool)]
@@ -654,7 +655,7 @@ def cofunded_without_contribution(ctx: RuleContext) -> pd.DataFrame:
     return ctx.findings(
         rows, field="PSM", value=texts.map(_joined_texts),
         message=lambda r: [f"FFI 2 (co-funded) on bootcamp {_text(ref)} but no PSM field reads exactly "
-                           f"'Contribution 10' or 'Contribution 30' (PSM: "
+                           f"{EITHER_CONTRIBUTION} (PSM: "
                            + ("; ".join("(empty)" if pd.isna(x) else repr(x) for x in t) if t else "none") + ")"
                            for ref, t in zip(r["learn_aim_ref"], texts, strict=True)])
 
@@ -679,7 +680,7 @@ def contribution_without_cofunding(ctx: RuleContext) -> pd.DataFrame:
     ffi = _ffi(ctx, aims)
     aims, ffi = aims[~ffi["co_funded"]], ffi[~ffi["co_funded"]]
     psm = _contributions(ctx, aims)
-    accepted = psm[psm["text"].isin(ACCEPTED_CONTRIBUTIONS).fillna(False).astype(bool)]
+    accepted = psm[psm["text"].isin(CONTRIBUTION_TEXTS).fillna(False).astype(bool)]
     accepted = accepted.sort_values("occur", kind="stable").drop_duplicates(AIM_KEYS)
     if accepted.empty:
         return pd.DataFrame()
@@ -713,12 +714,13 @@ def contribution_near_miss(ctx: RuleContext) -> pd.DataFrame:
     """
     psm = _contributions(ctx, ctx.bootcamps)
     text = psm["text"].astype("string")
-    near = text.str.contains(CONTRIBUTION_LIKE, na=False) & ~text.isin(ACCEPTED_CONTRIBUTIONS).fillna(False)
+    near = text.str.contains(CONTRIBUTION_LIKE, na=False) & ~text.isin(CONTRIBUTION_TEXTS).fillna(False)
     rows = psm[near.astype(bool)]
 
     def expected(t: str) -> str:
         digits = re.findall(r"10|30", t)
-        return f"'Contribution {digits[0]}'" if digits else "'Contribution 10' or 'Contribution 30'"
+        texts = [f"'{text}'" for text, percent in CONTRIBUTION_PERCENT.items() if digits and str(percent) == digits[0]]
+        return texts[0] if texts else EITHER_CONTRIBUTION
 
     return ctx.findings(rows, field="PSM", value=rows["text"],
                         message=lambda r: [f"PSM {o} on bootcamp {_text(ref)} reads '{t}', which looks like an "

@@ -13,7 +13,8 @@ import pandas as pd
 
 from auditkit.facts.context import RuleContext, fmt_date
 from auditkit.reference.tables import destination_codes
-from auditkit.rules.milestone import usable_uln
+from auditkit.reference.uln import usable_uln
+from auditkit.reference.wave5 import destination_deadline
 from auditkit.rules.registry import rule
 
 #: The last ILR year whose schema has LearnerDestinationandProgression records.
@@ -55,7 +56,7 @@ def _matched(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.Dat
 
 def _or_none(value: object) -> str:
     """A DPOutcome's OutType or OutCode for a message: ``(none)`` when missing or unreadable."""
-    return "(none)" if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+    return "(none)" if value is None or pd.isna(value) else str(value)
 
 
 def _psm_codes(ctx: RuleContext, aims: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +94,7 @@ def dp_outcome_missing(ctx: RuleContext) -> pd.DataFrame:
     boot = boot[_has_dp_records(boot["ilr_year"]) & boot["learn_act_end_date"].notna()
                 & boot["file_preparation_date"].notna()]
     ended = _day(boot["learn_act_end_date"])
-    overdue = _day(boot["file_preparation_date"]) > ended + pd.DateOffset(months=2)
+    overdue = _day(boot["file_preparation_date"]) > destination_deadline(ended)
     boot = boot[overdue.fillna(False).astype(bool)]
     left = boot.reset_index(names="_i")
     have = _matched(left, _outcomes(ctx), ["return_id", "ukprn"])

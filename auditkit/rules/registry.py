@@ -29,7 +29,9 @@ RuleFunc = Callable[["RuleContext"], pd.DataFrame]
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule: ``func(ctx)`` returns the raw findings (see :meth:`RuleContext.findings`)."""
+    """One rule: ``func(ctx)`` returns the raw findings (see :meth:`RuleContext.findings`). ``issues``, when
+    given, returns what the findings rest on, one row per document or requirement (the evidence rules:
+    ``auditkit.facts.evidence.ISSUE_COLUMNS``), for views that show problems beside the documents."""
 
     id: str
     severity: str
@@ -37,6 +39,14 @@ class Rule:
     reads: tuple[str, ...]
     func: RuleFunc
     needs_contract: bool = False
+    issues: RuleFunc | None = None
+
+    def find_issues(self, ctx: RuleContext) -> pd.DataFrame:
+        """``issues(ctx)``, computed once per context (an empty frame for a rule without issues)."""
+        if self.issues is None:
+            return pd.DataFrame()
+        issues = self.issues
+        return ctx.memo(f"issues.{self.id}", lambda: issues(ctx))
 
     @property
     def doc(self) -> str:
@@ -56,8 +66,8 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(id: str, severity: str, reads: tuple[str, ...] | list[str], family: str,
-         needs_contract: bool = False) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a rule function under ``id``."""
+         needs_contract: bool = False, issues: RuleFunc | None = None) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under ``id`` (``issues``: see :class:`Rule`)."""
 
     def register(func: RuleFunc) -> RuleFunc:
         if not RULE_ID.match(id):
@@ -72,7 +82,7 @@ def rule(id: str, severity: str, reads: tuple[str, ...] | list[str], family: str
         missing = [h for h in DOC_HEADINGS if f"**{h}**" not in doc]
         if missing:
             raise ValueError(f"rule {id}: the docstring lacks the heading(s) {', '.join(missing)}")
-        REGISTRY[id] = Rule(id, severity, family, tuple(reads), func, needs_contract)
+        REGISTRY[id] = Rule(id, severity, family, tuple(reads), func, needs_contract, issues)
         return func
 
     return register

@@ -12,14 +12,9 @@ import re
 import pandas as pd
 
 from auditkit.facts.context import LEARNER_KEYS, RuleContext
-from auditkit.frames.findings import (
-    FINDINGS_COLUMNS,
-    NOT_EVALUATED,
-    empty_findings,
-    sort_findings,
-    typed_findings,
-)
-from auditkit.rules.registry import Rule, get_rules
+from auditkit.facts.evidence import ISSUE_COLUMNS
+from auditkit.frames.findings import FINDINGS, NOT_EVALUATED, sort_findings
+from auditkit.rules.registry import REGISTRY, Rule, get_rules
 
 #: The start of the message of a finding that says a rule stopped on an internal error.
 RULE_ERROR = "Rule could not be evaluated: it stopped on an internal error"
@@ -59,13 +54,13 @@ def rule_error_findings(rule: Rule, ctx: RuleContext, error: BaseException) -> p
             return _finish(rule, ctx, raw)
     except Exception:  # noqa: BLE001 - the report of an error must not fail in turn
         pass
-    return typed_findings([{"rule_id": rule.id, "severity": NOT_EVALUATED, "field": rule.id, "message": message}])
+    return FINDINGS.conform([{"rule_id": rule.id, "severity": NOT_EVALUATED, "field": rule.id, "message": message}])
 
 
 def _finish(rule: Rule, ctx: RuleContext, raw: pd.DataFrame | None) -> pd.DataFrame:
     """Raw findings typed, with ULN, source and severity filled in."""
     if raw is None or len(raw) == 0:
-        return empty_findings()
+        return FINDINGS.empty()
     raw = raw.reset_index(drop=True)
     if "severity" not in raw:
         raw["severity"] = rule.severity
@@ -87,7 +82,7 @@ def _finish(rule: Rule, ctx: RuleContext, raw: pd.DataFrame | None) -> pd.DataFr
             (f"{p}:{int(n)}" if not pd.isna(n) else str(p)) if not pd.isna(p) else pd.NA
             for p, n in zip(path, line, strict=True)
         ]
-    return typed_findings(raw[[c for c in FINDINGS_COLUMNS if c in raw]])
+    return FINDINGS.conform(raw)
 
 
 def run_rules(ctx: RuleContext, ids: list[str] | None = None) -> pd.DataFrame:
@@ -95,5 +90,14 @@ def run_rules(ctx: RuleContext, ids: list[str] | None = None) -> pd.DataFrame:
     frames = [run_rule_safely(rule, ctx) for rule in get_rules(ids)]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return empty_findings()
+        return FINDINGS.empty()
     return sort_findings(pd.concat(frames, ignore_index=True))
+
+
+def rule_issues(ctx: RuleContext, ids: list[str] | None = None) -> pd.DataFrame:
+    """The issues (:attr:`Rule.issues`) of the rules with these ids (all when None) that register them, in
+    registration order, as one frame (:data:`~auditkit.facts.evidence.ISSUE_COLUMNS`; empty without evidence)."""
+    wanted = {r.id for r in get_rules(ids)}
+    frames = [r.find_issues(ctx) for r in REGISTRY.values() if r.issues is not None and r.id in wanted]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)

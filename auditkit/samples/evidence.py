@@ -67,7 +67,8 @@ class _DocBuilder:
     """Collects one learner's documents, drawing received dates and creation times from ``rng``."""
 
     def __init__(self, story: Story, rng: random.Random) -> None:
-        self.story, self.rng, self.docs = story, rng, []
+        self.story, self.rng = story, rng
+        self.docs: list[Doc] = []
 
     def add(self, evidence_type: str, day: dt.date, **extra: object) -> None:
         created = dt.datetime.combine(day, dt.time(self.rng.randint(8, 17), self.rng.randint(0, 59)))
@@ -113,7 +114,8 @@ def build_docs(story: Story, rng: random.Random) -> list[Doc]:
     if s.out_coll is not None and s.out_coll <= EVIDENCE_CUTOFF:
         b.add("destination_evidence", s.out_coll)
     if s.end_kind == "withdrawn" or (s.end_kind == "completed" and not s.achieved):
-        referral = s.end + days(rng.randint(2, 10))  # type: ignore[operator]
+        assert s.end is not None  # a withdrawn or completed learner has an end date
+        referral = s.end + days(rng.randint(2, 10))
         if referral <= EVIDENCE_CUTOFF:
             b.add("referral_record", referral)
     return b.docs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from auditkit.reference.wave5 import LEARNER_TYPES
 from auditkit.samples.evidence import build_docs
 from auditkit.samples.people import Person, PersonFactory
 from auditkit.samples.stories import Story, build_ilr
@@ -18,7 +19,6 @@ from auditkit.samples.world import (
     ilr_year,
 )
 
-LEARNER_TYPES = ("independent", "co-funded", "self-employed")
 #: Fates a story can be given: how the bootcamp ends and which milestones follow.
 FATES = ("continuing", "withdrawn", "break", "failed", "completed", "m2", "m3")
 DAY = dt.timedelta(days=1)

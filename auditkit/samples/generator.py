@@ -211,7 +211,7 @@ def write_zip(path: Path, members: list[tuple[str, bytes, ReturnSpec]]) -> None:
 
 def write_returns(out_dir: Path, stories: list[Story]) -> list[tuple[str, ...]]:
     """Every provider's returns; one row per return for the README."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for provider in PROVIDERS:
         own = sorted((s for s in stories if s.provider is provider), key=lambda s: s.lrn)
         zipped: list[tuple[str, bytes, ReturnSpec]] = []

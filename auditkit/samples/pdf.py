@@ -65,7 +65,14 @@ def one_page_pdf(
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         _info(title, author, subject, producer, creator, created, modified or created),
     ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    return pdf_from_objects(objects, info=len(objects), file_id=True)
+
+
+def pdf_from_objects(objects: list[bytes], *, header: bytes = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", info: int | None = None,
+                     file_id: bool = False) -> bytes:
+    """A PDF of the given object bodies (numbered 1, 2, ...; object 1 the catalog) with a correct cross-reference
+    table; ``info`` names the document information object, ``file_id`` adds an /ID made from the bytes."""
+    out = bytearray(header)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -73,8 +80,12 @@ def one_page_pdf(
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    file_id = hashlib.md5(bytes(out), usedforsecurity=False).hexdigest().encode()
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n" % (
-        len(objects) + 1, len(objects), file_id, file_id)
+    trailer = b"<< /Size %d /Root 1 0 R" % (len(objects) + 1)
+    if info is not None:
+        trailer += b" /Info %d 0 R" % info
+    if file_id:
+        digest = hashlib.md5(bytes(out), usedforsecurity=False).hexdigest().encode()
+        trailer += b" /ID [<%s> <%s>]" % (digest, digest)
+    out += b"trailer\n" + trailer + b" >>\n"
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)

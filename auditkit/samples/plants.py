@@ -73,7 +73,7 @@ def _d(text: str) -> dt.date:
 
 # --- edits: each returns a function that changes a built story (None as a value leaves a field out) -------------
 
-def _set(record: dict[str, Any], values: dict[str, Any]) -> None:
+def _set(record: dict[str, Any], values: dict[str, object]) -> None:
     for name, value in values.items():
         if value is None:
             record.pop(name, None)
@@ -81,23 +81,23 @@ def _set(record: dict[str, Any], values: dict[str, Any]) -> None:
             record[name] = value
 
 
-def learner(**values: Any) -> Callable[[Story], None]:
+def learner(**values: object) -> Callable[[Story], None]:
     return lambda s: _set(s.learner, values)
 
 
-def emp_status(**values: Any) -> Callable[[Story], None]:
+def emp_status(**values: object) -> Callable[[Story], None]:
     return lambda s: _set(s.learner["LearnerEmploymentStatus"][0], values)
 
 
-def bootcamp(**values: Any) -> Callable[[Story], None]:
+def bootcamp(**values: object) -> Callable[[Story], None]:
     return lambda s: _set(s.bootcamp.record, values)
 
 
-def ending(**values: Any) -> Callable[[Story], None]:
+def ending(**values: object) -> Callable[[Story], None]:
     return lambda s: _set(s.bootcamp.end_fields, values)
 
 
-def milestone(role: str, **values: Any) -> Callable[[Story], None]:
+def milestone(role: str, **values: object) -> Callable[[Story], None]:
     return lambda s: _set(s.delivery(role).record, values)
 
 
@@ -150,7 +150,7 @@ def redate_doc(evidence_type: str, anchor: Callable[[Story], dt.date], days: int
     return lambda s: s.doc(evidence_type).redate(anchor(s) + days * DAY)
 
 
-def person(**values: Any) -> Callable[[Person, dt.date], None]:
+def person(**values: object) -> Callable[[Person, dt.date], None]:
     def edit(p: Person, start: dt.date) -> None:
         for name, value in values.items():
             setattr(p, name, value)
@@ -191,6 +191,7 @@ def _pdf_created_late(s: Story) -> None:
 
 def _half_payment(s: Story) -> None:
     doc = s.doc("employer_contribution_payment")
+    assert doc.amount is not None  # a payment has an amount
     doc.amount = round(doc.amount / 2, 2)
 
 

@@ -136,8 +136,8 @@ def planted_md(rows: Sequence[PlantedRow], summary: PlantedSummary) -> str:
     out += [f"## Clean learners ({clean_count} of {summary.learners})", "",
             "No finding of any rule or evidence check is expected for these learners.", ""]
     names = {p.ukprn: p.name for p in PROVIDERS}
-    for ukprn, refs in summary.clean.items():
-        out += [f"### {ukprn} {names[ukprn]} ({len(refs)})", "", ", ".join(refs), ""]
+    for ukprn, lrns in summary.clean.items():
+        out += [f"### {ukprn} {names[ukprn]} ({len(lrns)})", "", ", ".join(lrns), ""]
     return "\n".join(out)
 
 

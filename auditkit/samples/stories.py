@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditkit.samples.people import Person
 from auditkit.samples.world import (
@@ -23,6 +23,9 @@ from auditkit.samples.world import (
     ReturnSpec,
     ilr_year,
 )
+
+if TYPE_CHECKING:  # evidence.py builds Docs from Stories
+    from auditkit.samples.evidence import Doc
 
 Record = dict[str, Any]
 
@@ -104,7 +107,7 @@ class Story:
     learner: Record = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     destination: Record | None = None
-    docs: list[Any] = field(default_factory=list)  # evidence.Doc
+    docs: list[Doc] = field(default_factory=list)
 
     @property
     def plan_end(self) -> dt.date:
@@ -134,7 +137,7 @@ class Story:
         """The ``n``-th delivery with ``role`` (``bootcamp``, ``m2``, ``m3``)."""
         return [d for d in self.deliveries if d.role == role][n]
 
-    def doc(self, evidence_type: str, n: int = 0) -> Any:
+    def doc(self, evidence_type: str, n: int = 0) -> Doc:
         return [d for d in self.docs if d.evidence_type == evidence_type][n]
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from auditkit.reference.wave5 import WAVE_WINDOW
 from auditkit.writers.ilr import ilr_file_name
 
 #: Contract start window (also the wave window) and planned-end window of every sample contract.
-WAVE_START = dt.date(2024, 4, 1)
-WAVE_END = dt.date(2025, 3, 31)
+WAVE_START, WAVE_END = WAVE_WINDOW
 PLAN_END_LIMIT = dt.date(2025, 7, 31)
 #: Preparation date of the latest return: nothing in the samples happens after it, except planted future dates.
 HORIZON = dt.date(2025, 4, 4)

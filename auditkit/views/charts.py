@@ -30,7 +30,7 @@ def _kpi_scale(kpi: str) -> tuple[float, str]:
     return (100.0, f"{k.label} (%)") if k.unit == "ratio" else (1.0, k.label)
 
 
-def _target_line(fig: go.Figure, target: object, scale: float, direction: object) -> None:
+def _target_line(fig: go.Figure, target: float | None, scale: float, direction: object) -> None:
     if target is None or pd.isna(target):
         return
     label = f"target: {'at most' if direction == 'at-most' else 'at least'} {float(target) * scale:g}%"

@@ -14,23 +14,24 @@ from typing import Any
 import pandas as pd
 
 from auditkit.facts.context import RuleContext, fmt_date
-from auditkit.readers.evidence import STAGES
-from auditkit.rules.evidence import (
+from auditkit.facts.evidence import (
     CLAIM_OF_STAGE,
-    CO_FUNDED,
     CO_FUNDING,
     COMPLETION,
     ELIGIBILITY,
+    ISSUE_COLUMNS,
     M2_EVIDENCE,
     M3_EVIDENCE,
-    M3_MONTHS,
     evidence_bootcamps,
     evidence_claims,
     evidence_documents,
-    evidence_issues,
     evidence_of,
 )
-from auditkit.rules.milestone import norm_ref
+from auditkit.frames.findings import FINDINGS
+from auditkit.readers.evidence import STAGES
+from auditkit.reference.aims import norm_ref
+from auditkit.reference.wave5 import CO_FUNDED, m3_deadline
+from auditkit.rules import all_rules, rule_issues, run_rules
 
 STAGE_TITLES = {"eligibility": "Eligibility", "co-funding": "Co-funding", "delivery": "Delivery",
                 "completion": "Completion", "M2": "Milestone 2", "M3": "Milestone 3", "after": "After the bootcamp"}
@@ -86,8 +87,8 @@ def _requirements(bc: pd.Series, claimed: set[str]) -> dict[str, list[tuple[str,
         "completion": [(t,) for t in COMPLETION] if "M2" in claimed or completed else [],
         "M2": [M2_EVIDENCE[ltype]] if "M2" in claimed else [],
         "M3": [M3_EVIDENCE[ltype]] if "M3" in claimed else [],
-        "after": ([("destination_evidence",)] if pd.notna(bc["learn_act_end_date"]) else [])
-        + ([("referral_record",)] if unsuccessful else []),
+        "after": [*([("destination_evidence",)] if pd.notna(bc["learn_act_end_date"]) else []),
+                  *([("referral_record",)] if unsuccessful else [])],
     }
 
 
@@ -132,7 +133,7 @@ def _facts(ctx: RuleContext, bc: pd.Series, claims: pd.DataFrame) -> dict[str, d
     """Stage -> the ILR (and contract, register) facts it rests on."""
     psm = _psm(ctx, bc)
     end = bc["learn_act_end_date"]
-    limit = pd.Timestamp(end) + pd.DateOffset(months=M3_MONTHS) if pd.notna(end) else None
+    limit = m3_deadline(pd.Series([pd.Timestamp(end)])).iloc[0] if pd.notna(end) else None
     rate, price = bc.get("rate"), bc.get("price")
     expected = f"£{rate * price / 100:,.2f}" if pd.notna(rate) and pd.notna(price) else "(not known)"
     ending = {"CompStatus": _text(bc["comp_status"]), "Outcome": _text(bc["outcome"]),
@@ -201,7 +202,7 @@ def evidence_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim
     claims = claims[claims["bc"] == bc["bc"]].sort_values("claim_date")
     docs = evidence_documents(ctx)
     docs = docs[(docs["bc"] == bc["bc"]).fillna(False)] if len(docs) else docs
-    issues = evidence_issues(ctx)
+    issues = rule_issues(ctx) if evidence_of(ctx) is not None else pd.DataFrame(columns=ISSUE_COLUMNS)
     issues = issues[(issues["bc"] == bc["bc"]).fillna(False)] if len(issues) else issues
     docs = _document_issues(docs, issues) if len(docs) else docs.assign(issues=[], problems=[])
     order = {s: i for i, s in enumerate(STAGES)}
@@ -220,11 +221,8 @@ def evidence_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim
 
 
 def _learner_findings(ctx: RuleContext, ukprn: int, learn_ref_number: str) -> pd.DataFrame:
-    from auditkit.frames.findings import empty_findings
-    from auditkit.rules import all_rules, run_rules
-
     if evidence_of(ctx) is None:
-        return empty_findings()
+        return FINDINGS.empty()
     found = run_rules(ctx, [r.id for r in all_rules() if r.family == "evidence"])
     mine = (found["ukprn"] == ukprn).fillna(False) & (found["learn_ref_number"] == learn_ref_number).fillna(False)
     return found[mine].reset_index(drop=True)

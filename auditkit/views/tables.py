@@ -7,6 +7,7 @@ prints; ``width`` is the terminal's width. Personal values come masked in the fr
 from __future__ import annotations
 
 import textwrap
+from typing import cast
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ MONEY_HEADINGS = {"amount_claimed": "claimed £", "amount_due": "earned £", "at
 
 def money(value: object) -> str:
     """Pounds with thousands separators and pence (``1,234.50``); empty for a missing value."""
-    return "" if value is None or pd.isna(value) else f"{value:,.2f}"  # type: ignore[arg-type, call-overload]
+    return "" if value is None or pd.isna(value) else f"{value:,.2f}"
 
 
 def blocks(rows: pd.DataFrame, head: list[str], body: str, width: int, *, label: str = "") -> list[str]:
@@ -75,8 +76,9 @@ def load_text(case: Case, show_problems: int, width: int) -> str:
     """What ``auditkit load`` prints: the returns read, the inputs found, warnings, the first problems."""
     data = case.loaded
     summary = data.summary()
+    years, periods = cast(list[str], summary["years"]), cast(list[str], summary["periods"])
     lines = [f"Read {summary['returns']} returns from {summary['providers']} providers; "
-             f"years {', '.join(summary['years']) or '-'}; periods {', '.join(summary['periods']) or '-'}.",
+             f"years {', '.join(years) or '-'}; periods {', '.join(periods) or '-'}.",
              f"  learners {summary['learners']}, aims {summary['deliveries']}, "
              f"destination records {summary['destinations']}, problems {summary['problems']}"]
     for label in ("contracts", "manifest", "documents", "employers"):

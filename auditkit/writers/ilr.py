@@ -109,7 +109,7 @@ def write_ilr(
         "  </LearningProvider>\n",
     ]
     own = isinstance(target, (str, Path))
-    fh: IO[bytes] = open(target, "wb") if own else target  # type: ignore[arg-type]  # noqa: SIM115
+    fh: IO[bytes] = open(target, "wb") if isinstance(target, (str, Path)) else target  # noqa: SIM115
     try:
         fh.write("".join(head).encode("utf-8"))
         for tag, records in (("Learner", learners), ("LearnerDestinationandProgression", destinations)):

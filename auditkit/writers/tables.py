@@ -55,7 +55,7 @@ def output_format(out: Path | None, fmt: str | None, default: str = "table") -> 
     return chosen
 
 
-def safe_cell(value: Any) -> Any:
+def safe_cell(value: object) -> object:
     """``value`` as a spreadsheet should get it: text that would start a formula is prefixed with ``'``.
 
     >>> safe_cell("=HYPERLINK(\\"http://x\\")")

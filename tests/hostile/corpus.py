@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditkit.samples.pdf import pdf_from_objects
 from tests import ilr_strategies as ilrs
 
 MIB = 1 << 20
@@ -149,13 +150,4 @@ PDFS_SOME_PYPDF_READ = frozenset({"deep_nesting"})
 
 def pdf_objects(objects: list[bytes]) -> bytes:
     """A PDF of the given objects (1, 2, ...; object 1 the catalog) with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_objects(objects, header=b"%PDF-1.4\n")

@@ -14,16 +14,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditkit.facts.milestone_links import BOOTCAMP_COLUMNS, LINK_TIERS, _day, _psm_long, link_milestones
+from auditkit.reference.aims import norm_ref
+from auditkit.reference.uln import usable_uln
 from auditkit.rules import RuleContext
-from auditkit.rules.milestone import (
-    BOOTCAMP_COLUMNS,
-    LINK_TIERS,
-    _day,
-    _psm_long,
-    link_milestones,
-    norm_ref,
-    usable_uln,
-)
 from auditkit.writers.ilr import write_ilr
 
 ULNS = st.sampled_from(["1000000019", "1000000027", "9999999999", None])

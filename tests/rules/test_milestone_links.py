@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 
 from auditkit import read_ilr
+from auditkit.facts.milestone_links import BOOTCAMP_COLUMNS, link_milestones, m2_found
 from auditkit.rules import RuleContext
-from auditkit.rules.milestone import BOOTCAMP_COLUMNS, link_milestones, m2_found
 from tests.rules.case import write_case
 
 D = dt.date
