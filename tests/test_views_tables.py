@@ -13,9 +13,8 @@ from auditkit.case.findings import filter_severity
 from auditkit.cli import main
 from auditkit.cli.options import CaseError
 from auditkit.cli.output import Output
-from auditkit.frames.measures import CHANGES
+from auditkit.frames.measures import CHANGES, KPI_TRENDS
 from auditkit.funding.milestones import EVIDENCE_COUNTING
-from auditkit.measures.trends import empty_trends
 from auditkit.views.notes import (
     CHECK_EVIDENCE_NOTE,
     case_notes,
@@ -111,7 +110,7 @@ def test_load_text_says_what_was_read(samples_case):
 
 
 def test_empty_frames_have_a_sentence():
-    assert kpi_trends_table(empty_trends()) == "No snapshot returns.\n"
+    assert kpi_trends_table(KPI_TRENDS.empty()) == "No snapshot returns.\n"
     assert kpi_changes_table(CHANGES.empty()) == "No changes between consecutive returns.\n"
 
 
