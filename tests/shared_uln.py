@@ -60,13 +60,13 @@ def vm_size() -> int:
 
 
 def main(folder: str, n: str, limit_mb: str) -> int:
-    from auditkit.case.check import check_case
+    from auditkit import open_case
     from auditkit.funding.milestones import milestones
     from auditkit.measures.kpis import kpis
     from auditkit.rules import run_rules
 
     path = shared_uln_case(Path(folder), int(n))
-    result = check_case([path], rules=["W5_DP_01"], progress=False)  # read everything, run one cheap rule
+    result = open_case([path], rules=["W5_DP_01"], progress=False)  # read everything, run one cheap rule
     if int(limit_mb):
         limit = vm_size() + int(limit_mb) * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

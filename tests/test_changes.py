@@ -164,8 +164,8 @@ def test_cli_changes_table_masks_names(two_returns):
 # -- the samples -------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def samples():
-    return read_ilr(SAMPLES, progress=False)
+def samples(samples_case):
+    return samples_case.loaded
 
 
 def test_samples_return_pairs(samples):

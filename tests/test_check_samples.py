@@ -9,18 +9,12 @@ whole findings table is also kept as a golden file (regenerate with ``AUDITKIT_U
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from auditkit.case.check import check_case
 from auditkit.frames.findings import NOT_EVALUATED
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
-GOLDEN = Path(__file__).parent / "golden" / "check" / "samples_findings.csv"
-UPDATE = os.environ.get("AUDITKIT_UPDATE_GOLDEN") == "1"
+from tests.conftest import ROOT, SAMPLES
 
 #: Provider-level "not evaluated" findings the samples give, as PLANTED.md explains: the uncontracted
 #: provider's contract rules, and W5_GLH_01 for the aim allocated to another provider.
@@ -31,8 +25,8 @@ EXPECTED_NOT_EVALUATED = {
 
 
 @pytest.fixture(scope="module")
-def findings() -> pd.DataFrame:
-    return check_case([SAMPLES], progress=False).revealed_findings("golden test")
+def findings(samples_case) -> pd.DataFrame:
+    return samples_case.revealed_findings("golden test")
 
 
 def _key(ukprn, lrn, aim, check_id) -> tuple:
@@ -58,13 +52,7 @@ def test_not_evaluated_findings_are_the_documented_ones(findings):
     assert {(int(u), r) for u, r in zip(rows["ukprn"], rows["rule_id"], strict=True)} == EXPECTED_NOT_EVALUATED
 
 
-def test_findings_match_golden(findings):
+def test_findings_match_golden(findings, golden):
     table = findings.copy()
     table["source"] = table["source"].str.replace(str(ROOT) + os.sep, "", regex=False)
-    text = table.to_csv(index=False, lineterminator="\n")
-    if UPDATE:
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(text, encoding="utf-8")
-        pytest.skip("golden file updated")
-    expected = GOLDEN.read_text(encoding="utf-8")
-    assert text == expected, "findings differ from tests/golden/check/samples_findings.csv"
+    golden("check/samples_findings.csv", table)

@@ -1,11 +1,12 @@
-"""``--evidence DIR`` (``check_case(evidence=DIR)``) finds the manifest, the documents folder and the employer
+"""``--evidence DIR`` (``open_case(evidence=DIR)``) finds the manifest, the documents folder and the employer
 register in DIR by the conventions of a case folder; an explicit employer register still wins."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from auditkit.case.check import check_case, evidence_inputs
+from auditkit import open_case
+from auditkit.case.inputs import evidence_inputs
 from auditkit.readers.discover import find_case
 from tests.rules.case import write_case
 from tests.test_evidence_checks import PREPARED, REGISTER, documents, learner, write_manifest, write_manifest_register
@@ -28,8 +29,8 @@ def test_evidence_folder_gives_its_employer_register(tmp_path):
     case, evidence = _case(tmp_path)
     assert evidence_inputs(evidence) == (evidence / "tracker" / "evidence_manifest.csv", evidence / "documents",
                                          evidence / "registers" / "employers.csv")
-    result = check_case([case], evidence=evidence, progress=False, rules=["EV_EMP_01"])
-    assert result.case.employers == evidence / "registers" / "employers.csv"
+    result = open_case([case], evidence=evidence, progress=False, rules=["EV_EMP_01"])
+    assert result.files.employers == evidence / "registers" / "employers.csv"
     assert result.evidence is not None and result.evidence.employers is not None
     assert list(zip(result.findings["severity"], result.findings["learn_ref_number"], strict=True)) == [
         ("warning", "L1")]
@@ -40,15 +41,15 @@ def test_an_explicit_register_wins_over_the_evidence_folders(tmp_path):
     other = tmp_path / "other_register.csv"
     write_manifest_register(other, [*REGISTER, {"employer_id": "E9", "name": "Unknown Widgets Ltd", "size": "sme",
                                                 "roles": "interview"}])
-    result = check_case([case], evidence=evidence, employers=other, progress=False, rules=["EV_EMP_01"])
-    assert result.case.employers == other and result.findings.empty
+    result = open_case([case], evidence=evidence, employers=other, progress=False, rules=["EV_EMP_01"])
+    assert result.files.employers == other and result.findings.empty
 
 
 def test_the_evidence_folders_register_wins_over_the_case_folders(tmp_path):
     case, evidence = _case(tmp_path)
     write_manifest_register(case / "employers.csv", [])  # an empty register in the case folder
-    result = check_case([case], evidence=evidence, progress=False, rules=["EV_EMP_01"])
-    assert result.case.employers == evidence / "registers" / "employers.csv"
+    result = open_case([case], evidence=evidence, progress=False, rules=["EV_EMP_01"])
+    assert result.files.employers == evidence / "registers" / "employers.csv"
 
 
 def test_a_manifest_file_comes_with_the_register_beside_it(tmp_path):

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit.case.check import check_case, evidence_inputs
+from auditkit import open_case
+from auditkit.case.inputs import evidence_inputs
 from auditkit.cli import main
 from auditkit.readers.evidence import STAGES
 from auditkit.views.evidence import STAGE_COLUMNS, evidence_view
@@ -20,8 +21,8 @@ SAMPLES = ROOT / "samples"
 
 
 @pytest.fixture(scope="module")
-def result():
-    return check_case([SAMPLES], progress=False)
+def result(samples_case):
+    return samples_case
 
 
 def planted(kind: str) -> list[dict[str, str]]:
@@ -30,9 +31,9 @@ def planted(kind: str) -> list[dict[str, str]]:
 
 
 def test_check_finds_the_case_evidence_by_convention(result):
-    assert result.case.manifest == SAMPLES / "evidence" / "manifest.csv"
-    assert result.case.documents == SAMPLES / "evidence" / "documents"
-    assert result.case.employers == SAMPLES / "employers.csv"
+    assert result.files.manifest == SAMPLES / "evidence" / "manifest.csv"
+    assert result.files.documents == SAMPLES / "evidence" / "documents"
+    assert result.files.employers == SAMPLES / "employers.csv"
     assert result.evidence is not None and result.evidence.employers is not None
     assert len(result.evidence.evidence) > 3000 and (result.evidence.evidence["origin"] == "both").sum() > 500
 
@@ -147,7 +148,7 @@ def test_without_evidence_no_ev_check_runs(tmp_path):
     from tests.rules.case import write_case
 
     write_case({}, tmp_path)
-    found = check_case([tmp_path], progress=False)
+    found = open_case([tmp_path], progress=False)
     assert found.evidence is None and not found.findings["rule_id"].str.startswith("EV_").any()
     assert isinstance(found.findings, pd.DataFrame)
 

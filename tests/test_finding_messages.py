@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit.case.check import check_case
 from auditkit.rules import all_rules, run_rules
 from auditkit.rules.registry import Rule
 from auditkit.rules.runner import run_rule
@@ -29,8 +28,8 @@ def empty_messages(rule: Rule, ctx) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def samples():
-    return check_case([ROOT / "samples"], progress=False)
+def samples(samples_case):
+    return samples_case
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)

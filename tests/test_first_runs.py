@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit.case.check import check_case, summary_by_provider
+from auditkit import open_case
+from auditkit.case.findings import summary_by_provider
 from auditkit.cli import main
 from auditkit.writers.tables import safe_cell, safe_frame, to_csv
 
@@ -48,7 +49,7 @@ def test_one_file_or_folder_without_contracts(command, path):
 
 
 def test_summary_by_provider_without_contracts_names_every_provider():
-    result = check_case([ONE_FOLDER], progress=False)
+    result = open_case([ONE_FOLDER], progress=False)
     summary = summary_by_provider(result.findings, None, providers=[10090003, 10090099])
     assert list(summary["ukprn"]) == [10090003, 10090099]
     assert list(summary["provider"]) == ["(no contract)", "(no contract)"]
@@ -56,7 +57,7 @@ def test_summary_by_provider_without_contracts_names_every_provider():
 
 
 def test_empty_findings_summary_lists_providers():
-    empty = check_case([ONE_FOLDER], progress=False, rules=["W5_ULN_01"]).findings.iloc[0:0]
+    empty = open_case([ONE_FOLDER], progress=False, rules=["W5_ULN_01"]).findings.iloc[0:0]
     summary = summary_by_provider(empty, None, providers=[10090003])
     assert list(summary["ukprn"]) == [10090003] and summary.loc[0, "learners"] == 0
 
@@ -101,10 +102,15 @@ def test_api_refuses_an_empty_folder(tmp_path):
     from auditkit.errors import InputError
 
     with pytest.raises(InputError, match="no ILR file"):
-        check_case([_empty(tmp_path)])
+        open_case([_empty(tmp_path)])
 
 
 # -- output follows the extension ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def one_folder():
+    return open_case([ONE_FOLDER], progress=False)
+
 
 def test_out_into_a_folder_that_does_not_exist(tmp_path):
     out = tmp_path / "not" / "yet" / "findings.csv"
@@ -115,7 +121,8 @@ def test_out_into_a_folder_that_does_not_exist(tmp_path):
 
 @pytest.mark.parametrize("command", [["check"], ["milestones"], ["milestones", "--summary"], ["kpis"],
                                      ["kpis", "--trends"], ["kpis", "--changes"]])
-def test_out_format_follows_the_extension(tmp_path, command):
+def test_out_format_follows_the_extension(tmp_path, command, one_folder, commands_open):
+    commands_open(one_folder)  # the four outputs of a command come from one case
     json_out, csv_out, xlsx_out, txt_out = (tmp_path / f"out.{e}" for e in ("json", "csv", "xlsx", "txt"))
     for out in (json_out, csv_out, xlsx_out, txt_out):
         result = run(*command, ONE_FOLDER, "--out", out)
@@ -237,14 +244,14 @@ def test_return_chooses_the_real_return(truncated):
     assert {r["learn_ref_number"] for r in json.loads(real)} > {r["learn_ref_number"] for r in json.loads(cut)}
     table = run("check", truncated, "--return", REAL)
     assert "not the return the audit uses" in table.output and "Warning:" not in table.output
-    result = check_case([truncated], returns=[REAL], progress=False)
+    result = open_case([truncated], returns=[REAL], progress=False)
     assert set(result.data.returns["path"].map(lambda p: Path(p).name)) == {
         REAL, "ILR-10090003-2425-20241205-110537-01.xml", "ILR-10090003-2324-20240605-110537-01.xml",
         "ILR-10090003-2324-20241007-110537-01.xml"}
 
 
 def test_as_of_chooses_the_case_on_a_day(truncated):
-    result = check_case([truncated], as_of="2024-12-31", progress=False)
+    result = open_case([truncated], as_of="2024-12-31", progress=False)
     assert result.data.returns["file_preparation_date"].max() == pd.Timestamp("2024-12-05")
     assert run("check", truncated, "--as-of", "2024-12-31").exit_code == 0
 
@@ -261,7 +268,8 @@ def test_bad_choices_are_clear_errors(truncated, args, message):
 
 # -- evidence findings counted in one stated way -------------------------------------------------------------------
 
-def test_both_commands_say_how_evidence_findings_count():
+def test_both_commands_say_how_evidence_findings_count(samples_case, commands_open):
+    commands_open(samples_case)
     check = run("check", SAMPLES)
     assert "Evidence findings (EV_*) do not change what the ILR earns" in check.output
     milestones = run("milestones", SAMPLES)
@@ -270,8 +278,8 @@ def test_both_commands_say_how_evidence_findings_count():
     assert "Earned on the ILR, evidence with a no-pay finding" in milestones.output
 
 
-def test_ev_missing_shows_as_evidence_at_risk():
-    result = check_case([SAMPLES], progress=False)
+def test_ev_missing_shows_as_evidence_at_risk(samples_case):
+    result = samples_case
     from auditkit.funding.milestones import funding_summary, milestones
 
     frame = milestones(result.context, result.findings)
@@ -286,10 +294,11 @@ def test_ev_missing_shows_as_evidence_at_risk():
 
 # -- the terminal table ----------------------------------------------------------------------------------------------
 
-def test_table_fits_the_terminal_and_wraps_messages_whole():
+def test_table_fits_the_terminal_and_wraps_messages_whole(samples_case, commands_open):
+    commands_open(samples_case)
     result = run("check", SAMPLES, env={"COLUMNS": "80"})
     assert result.exit_code == 0
-    findings = check_case([SAMPLES], progress=False).findings
+    findings = samples_case.findings
     lines = result.output.splitlines()
     by_provider = lines.index("By provider and severity:")
     wide = [ln for ln in lines[by_provider + 6:] if len(ln) > 80]

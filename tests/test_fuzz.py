@@ -180,22 +180,18 @@ def write_fuzz_case(spec: dict[str, Any], folder: Path) -> Path:
 
 def audit(folder: Path) -> None:
     """The whole audit of ``folder``: an InputError is a clear refusal; anything else raised is a bug."""
-    from auditkit.case.check import check_case
-    from auditkit.funding.milestones import milestones
-    from auditkit.measures.kpis import kpis
+    from auditkit import open_case
 
     try:
-        result = check_case([folder], progress=False)
+        result = open_case([folder], progress=False)
+        result.context, result.employers  # the contracts, evidence and register are read at first use  # noqa: B018
     except InputError as error:
         assert str(error).strip(), "an InputError must say what is wrong"
         return
     stopped = result.findings[result.findings["message"].fillna("").str.startswith(RULE_ERROR)]
     assert stopped.empty, "rules stopped on an internal error:\n" + "\n".join(
         stopped["rule_id"] + ": " + stopped["message"])
-    ms = milestones(result.context, result.findings)
-    evidence = result.evidence
-    kpis(result.context, ms, evidence.evidence if evidence is not None else None,
-         evidence.employers if evidence is not None else None)
+    result.kpis  # the milestones and the KPIs of the whole case  # noqa: B018
 
 
 FUZZ = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -275,13 +271,13 @@ def test_values_that_once_lost_the_file_are_problem_rows(tmp_path, kind):
 def test_a_bootcamp_starting_days_before_2262_has_milestones(tmp_path):
     """Found by the fuzz run: M1 (start + 14 days) of a start in April 2262 is beyond nanosecond dates; the
     milestone frame gives it no date instead of stopping the audit."""
-    from auditkit.case.check import check_case
+    from auditkit import open_case
     from auditkit.funding.milestones import milestones
     from tests.rules.case import write_case
 
     write_case({"bootcamp": {"LearnStartDate": dt.date(2262, 4, 5), "LearnPlanEndDate": dt.date(2262, 4, 9)},
                 "allow_reader_problems": True}, tmp_path)
-    result = check_case([tmp_path], progress=False)
+    result = open_case([tmp_path], progress=False)
     frame = milestones(result.context, result.raw_findings)
     m1 = frame[frame["milestone"] == "M1"].iloc[0]
     assert pd.isna(m1["milestone_date"]) and str(frame["milestone_date"].dtype) == "datetime64[ns]"

@@ -2,21 +2,20 @@
 cases through the rules and milestones, golden outputs on the samples, and ``auditkit kpis`` on the command line.
 
 Hand-built milestone frames (:func:`milestone_frame`) follow the milestone frame interface of
-``auditkit.funding.milestones``; the real cases go through ``check_case`` and ``milestones``.
+``auditkit.funding.milestones``; the real cases go through ``auditkit.open_case``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit.case.kpis import case_kpis
+from auditkit import open_case
 from auditkit.cli import main
 from auditkit.frames.funding import MILESTONE_FRAME
 from auditkit.frames.measures import KPI_MEMBERS, KPI_VALUES
@@ -39,8 +38,6 @@ from tests.rules.case import write_case
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-GOLDEN = Path(__file__).parent / "golden" / "kpis"
-UPDATE = os.environ.get("AUDITKIT_UPDATE_GOLDEN") == "1"
 D = dt.date
 UKPRN = 10000001
 AS_OF = "2025-04-04"
@@ -389,11 +386,11 @@ def cohort(tmp_path_factory):
                                learner(5, bootcamp={"completed": True}, m2={}),
                                learner(6, bootcamp={**WITHDRAWN, "LearnActEndDate": D(2024, 5, 10)})]}
     folder = write_case(case, tmp_path_factory.mktemp("cohort"))
-    return case_kpis([folder], progress=False)
+    return open_case([folder], progress=False)
 
 
 def test_cohort_counts(cohort):
-    r = cohort.result
+    r = cohort.kpis
     # starts: 6 in May; M1 achieved: 5 (L6 left before day 14)
     assert total(r, "starts")["cumulative_value"] == 6
     assert total(r, "m1_achieved")["cumulative_value"] == 5
@@ -411,14 +408,14 @@ def test_cohort_counts(cohort):
 def test_cohort_destination_recorded(cohort):
     # leavers L1, L2, L5 (ended 2024-07-24; 2-month window closed 2024-09-24) and L3, L6 (withdrawn): 5, all due by
     # 2024-10-07. The completers' bootcamp aims hold WMCA1.3 in PSM; the withdrawn ones no code: 3/5 = 60%: red
-    row = total(cohort.result, "destination_recorded")
+    row = total(cohort.kpis, "destination_recorded")
     assert row[["cumulative_numerator", "cumulative_denominator", "status"]].tolist() == [3, 5, RED]
-    assert members(cohort.result, "destination_recorded", NUMERATOR) == ["L1", "L2", "L5"]
+    assert members(cohort.kpis, "destination_recorded", NUMERATOR) == ["L1", "L2", "L5"]
 
 
 def test_cohort_evidence_kpis_not_evaluated(cohort):
     assert cohort.evidence is None
-    assert total(cohort.result, "new_skills")["status"] == NOT_EVALUATED
+    assert total(cohort.kpis, "new_skills")["status"] == NOT_EVALUATED
 
 
 def test_positive_outcome_and_destination_from_a_real_case(tmp_path):
@@ -436,7 +433,7 @@ def test_positive_outcome_and_destination_from_a_real_case(tmp_path):
                 learner(4, bootcamp={"completed": True, "LearnStartDate": D(2024, 8, 5),
                                      "LearnPlanEndDate": D(2024, 10, 31)})]}
     folder = write_case(case, tmp_path / "case")
-    r = case_kpis([folder], progress=False).result
+    r = open_case([folder], progress=False).kpis
     row = total(r, "positive_outcome_rate")
     assert row[["cumulative_numerator", "cumulative_denominator", "status"]].tolist() == [2, 3, AMBER]
     assert members(r, "positive_outcome_rate", NUMERATOR) == ["L1", "L2"]
@@ -454,7 +451,7 @@ def test_destination_recorded_from_dp_outcomes(tmp_path):
                 {"LearnRefNumber": "L2", "ULN": uln(2), "DPOutcome": [
                     {"OutType": "EMP", "OutCode": 1, "OutStartDate": D(2024, 8, 1), "OutCollDate": D(2024, 10, 1)}]}]}
     folder = write_case(case, tmp_path / "case")
-    r = case_kpis([folder], progress=False).result
+    r = open_case([folder], progress=False).kpis
     row = total(r, "destination_recorded")
     assert row[["cumulative_numerator", "cumulative_denominator"]].tolist() == [1, 2]
 
@@ -462,20 +459,20 @@ def test_destination_recorded_from_dp_outcomes(tmp_path):
 # -- the samples ---------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def samples():
-    return case_kpis([SAMPLES], progress=False)
+def samples(samples_case):
+    return samples_case
 
 
 def test_samples_frames_match_their_schemas(samples):
-    KPI_VALUES.schema.validate(samples.result.values)
-    KPI_MEMBERS.schema.validate(samples.result.members)
+    KPI_VALUES.schema.validate(samples.kpis.values)
+    KPI_MEMBERS.schema.validate(samples.kpis.members)
     assert samples.evidence is not None and samples.employers is not None
 
 
 def test_samples_members_consistency(samples):
     """Every value's members: numerator members are denominator members, and the counts equal the value's
     numerator and denominator, for each month and cumulatively."""
-    r = samples.result
+    r = samples.kpis
     m = r.members
     key = ["ukprn", "bootcamp_aim", "kpi", "month"]
     who = ["learn_ref_number", "aim_seq_number", "return_id", "employer_id"]
@@ -507,7 +504,7 @@ def test_samples_members_consistency(samples):
 def test_samples_planted_co_funding_problems_are_the_non_compliant_aims(samples):
     # PLANTED.md: FLD0104 (no contribution recorded), CBC0117 ('Contribution 30%' not accepted), CBC0079 (paid half),
     # TFT0045 (Contribution 10 but a large employer): exactly the co-funded aims outside the numerator
-    m = samples.result.members
+    m = samples.kpis.members
     co = m[m["kpi"] == "co_funding_compliance"]
     den = set(co.loc[co["role"] == "denominator", "learn_ref_number"])
     num = set(co.loc[co["role"] == NUMERATOR, "learn_ref_number"])
@@ -516,7 +513,7 @@ def test_samples_planted_co_funding_problems_are_the_non_compliant_aims(samples)
 
 def test_samples_planted_destination_problems_are_not_recorded(samples):
     # PLANTED.md: CBC0054 has the unknown code WMCA21.4 and TFT0014 no code at all
-    m = samples.result.members
+    m = samples.kpis.members
     d = m[m["kpi"] == "destination_recorded"]
     missing = set(d.loc[d["role"] == "denominator", "learn_ref_number"]) - set(
         d.loc[d["role"] == NUMERATOR, "learn_ref_number"])
@@ -525,32 +522,23 @@ def test_samples_planted_destination_problems_are_not_recorded(samples):
 
 def test_samples_provider_without_contract_earns_no_m1(samples):
     # Meadowlark (10090009) has no contract (W5_UKPRN_01 no-pay): 8 starts, no M1, nothing due after
-    r = samples.result
+    r = samples.kpis
     assert total(r, "starts", ukprn=10090009)["cumulative_value"] == 8
     assert total(r, "m1_achieved", ukprn=10090009)["cumulative_value"] == 0
     assert total(r, "drop_out_rate", ukprn=10090009)["status"] == NOT_EVALUATED
 
 
-def _golden(frame: pd.DataFrame, name: str) -> None:
-    path = GOLDEN / name
-    text = frame.to_csv(index=False, date_format="%Y-%m-%d", float_format="%.6f")
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} changed: rerun with AUDITKIT_UPDATE_GOLDEN=1 if intended"
-
-
-def test_samples_golden_values(samples):
-    _golden(samples.result.values, "samples_values.csv")
+def test_samples_golden_values(samples, golden):
+    golden("kpis/samples_values.csv", samples.kpis.values, date_format="%Y-%m-%d", float_format="%.6f")
 
 
 def test_kpi_chart_draws_the_target(samples):
-    fig = kpi_chart(samples.result.values, 10090001, "drop_out_rate")
+    fig = kpi_chart(samples.kpis.values, 10090001, "drop_out_rate")
     names = {t.name for t in fig.data}
     assert {"all", "Z0009501"} <= names
     assert any(s.line.dash == "dash" for s in fig.layout.shapes)
     point = fig.data[0].customdata[0]
-    assert samples.result.members_of(int(point[0]), point[1], point[2], point[3]).shape[0] > 0
+    assert samples.kpis.members_of(int(point[0]), point[1], point[2], point[3]).shape[0] > 0
 
 
 # -- command line ---------------------------------------------------------------------------------------------------
@@ -565,9 +553,9 @@ def test_cli_csv(tmp_path):
     assert "KPI values" in res.output
 
 
-def test_cli_table_and_json(samples, monkeypatch):
+def test_cli_table_and_json(samples, commands_open):
     # the same computation as test_cli_csv: reuse the samples' result
-    monkeypatch.setattr("auditkit.case.kpis.case_kpis", lambda *a, **k: samples)
+    commands_open(samples)
     res = CliRunner().invoke(main, ["kpis", str(SAMPLES)])
     assert res.exit_code == 0, res.output
     assert "Provider 10090001 (as of 2025-04-04)" in res.output and "drop_out_rate" in res.output
@@ -598,7 +586,6 @@ def test_co_funding_compliance_compares_employer_ids_as_text_and_never_pairs_emp
     """L1's EmpId 900000002 is the register's ``0900000002`` (large): Contribution 10 is wrong. L2 has no EmpId
     and its payment names the SME: Contribution 10 is right; the register's row without an id (large) must not be
     taken for L2's employer."""
-    from auditkit.case.kpis import case_kpis
     from tests.rules.case import write_case
     from tests.test_evidence_checks import PREPARED, documents, learner, write_manifest, write_manifest_register
 
@@ -611,6 +598,6 @@ def test_co_funding_compliance_compares_employer_ids_as_text_and_never_pairs_emp
         {"employer_id": "0900000002", "name": "Big Co plc", "size": "large", "roles": "own-staff"},
         {"employer_id": "", "name": "Nameless Works Ltd", "size": "large", "roles": ""},
         {"employer_id": "E3", "name": "Small Co Ltd", "size": "sme", "roles": "own-staff"}])
-    result = case_kpis([folder], progress=False).result
+    result = open_case([folder], progress=False).kpis
     assert members(result, "co_funding_compliance", "denominator") == ["L1", "L2"]
     assert members(result, "co_funding_compliance", NUMERATOR) == ["L2"]

@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from auditkit import read_ilr
-from auditkit.case.check import check_case
 from auditkit.cli import main
 from auditkit.privacy import PERSONAL_COLUMNS
 
@@ -104,7 +103,8 @@ def test_the_samples_have_personal_values_to_look_for():
 
 
 @pytest.mark.parametrize(("command", "fmt"), CASES, ids=[f"{' '.join(c)}-{f}" for c, f in CASES])
-def test_no_personal_value_is_written(command, fmt, tmp_path):
+def test_no_personal_value_is_written(command, fmt, tmp_path, samples_case, commands_open):
+    commands_open(samples_case)  # each command would open this very case: computed once for every format
     found = leaks(_written(command, fmt, tmp_path))
     assert not found, f"{len(found)} personal values written, e.g. {found[:5]}"
 
@@ -115,8 +115,8 @@ def test_reveal_shows_them():
     assert result.exit_code == 0 and leaks(result.output)
 
 
-def test_python_api_findings_are_masked_by_default(caplog):
-    result = check_case([SAMPLES], progress=False)
+def test_python_api_findings_are_masked_by_default(caplog, samples_case):
+    result = samples_case
     assert not leaks(result.findings.to_csv())
     dob = result.findings[result.findings["rule_id"] == "W5_DOB_02"]
     assert len(dob) and dob["message"].str.contains(r"\d{4}-\*\*-\*\*").all()

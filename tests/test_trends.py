@@ -4,39 +4,35 @@ what a snapshot sees, the chart, golden output on the samples and ``auditkit kpi
 from __future__ import annotations
 
 import datetime as dt
-import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit import read_ilr
-from auditkit.case.kpis import case_kpis
+from auditkit import open_case
 from auditkit.cli import main
 from auditkit.frames.measures import KPI_TRENDS
-from auditkit.measures.kpis import ALL_AIMS, KPI_IDS, NOT_EVALUATED, kpis
+from auditkit.measures.kpis import ALL_AIMS, KPI_IDS, NOT_EVALUATED
 from auditkit.measures.trends import kpi_trends, snapshot_view
-from auditkit.readers.contracts import read_contracts
 from auditkit.views.charts import kpi_trend_chart
 from tests.rules.case import write_case
 from tests.test_kpis import uln
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-GOLDEN = Path(__file__).parent / "golden" / "kpis" / "samples_trends.csv"
-UPDATE = os.environ.get("AUDITKIT_UPDATE_GOLDEN") == "1"
 D = dt.date
 
 
 @pytest.fixture(scope="module")
-def case():
-    return case_kpis([SAMPLES], progress=False)
+def case(samples_case):
+    return samples_case
 
 
 @pytest.fixture(scope="module")
 def trends(case):
-    return kpi_trends(case.data, case.contracts, evidence=case.context.evidence, employers=case.employers)
+    return case.trends
 
 
 def series(trends: pd.DataFrame, ukprn: int, kpi: str, column: str = "value", aim: str = ALL_AIMS) -> dict:
@@ -85,7 +81,7 @@ def test_late_starts_show_in_the_last_snapshot(trends):
 def test_last_snapshot_equals_kpis_of_everything_loaded(case, trends):
     # every sample return of 2024-25 R08 is prepared on 2025-04-04, the last date: that snapshot sees every return,
     # and every evidence document dated by then (none of the samples' documents that matter is dated later)
-    latest = case.result.latest().set_index(["ukprn", "bootcamp_aim", "kpi"])
+    latest = case.kpis.latest().set_index(["ukprn", "bootcamp_aim", "kpi"])
     last = trends[(trends["ilr_year"] == "2024-25") & (trends["period"] == "R08")]
     last = last.set_index(["ukprn", "bootcamp_aim", "kpi"])
     assert set(last.index) == set(latest.index)
@@ -102,12 +98,8 @@ def test_snapshot_view_takes_the_latest_return_of_each_provider_and_year_as_of_t
         (u, "2024-25", "R04") for u in (10090001, 10090002, 10090003)}
 
 
-def test_golden_trends(trends):
-    text = trends.to_csv(index=False, date_format="%Y-%m-%d", float_format="%.6f")
-    if UPDATE or not GOLDEN.exists():
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(text, encoding="utf-8")
-    assert text == GOLDEN.read_text(encoding="utf-8"), "trends changed: rerun with AUDITKIT_UPDATE_GOLDEN=1 if intended"
+def test_golden_trends(trends, golden):
+    golden("kpis/samples_trends.csv", trends, date_format="%Y-%m-%d", float_format="%.6f")
 
 
 def test_trend_chart(trends):
@@ -133,8 +125,7 @@ def two_snapshots(tmp_path_factory):
 
 
 def test_hand_built_snapshots(two_snapshots):
-    data = read_ilr(two_snapshots, progress=False)
-    t = kpi_trends(data, read_contracts(two_snapshots / "contracts.toml"))
+    t = open_case([two_snapshots], progress=False).trends
     # R10: 2 starts, 2 reached M1 (2024-05-15), nobody has left: drop-out 0/2, completion 0/2, no completers yet
     # R14: L2 withdrew after M1: drop-out 1/2 = 50%; L1 completed: completion 1/2 = 50%; M2 1/1 = 100%
     get = {(r.period, r.kpi): (r.numerator, r.denominator) for r in t[t["bootcamp_aim"] == ALL_AIMS].itertuples()}
@@ -145,28 +136,30 @@ def test_hand_built_snapshots(two_snapshots):
                  "status"].iloc[0] == "red"
 
 
-def test_snapshots_see_only_evidence_dated_by_their_date(two_snapshots):
+def test_snapshots_see_only_evidence_dated_by_their_date(two_snapshots, tmp_path):
     # L1's final assessment is dated 2024-10-10, after R14 (2024-10-07): at R14 new skills is 0/1;
     # on everything loaded (kpis of the whole case) it counts: 1/1
-    data = read_ilr(two_snapshots, progress=False)
-    contracts = read_contracts(two_snapshots / "contracts.toml")
-    ev = pd.DataFrame({"ukprn": pd.array([10000001] * 2, dtype="Int64"), "learn_ref_number": ["L1", "L1"],
-                       "evidence_type": ["initial_assessment", "final_assessment"],
-                       "document_date": pd.to_datetime(["2024-04-28", "2024-10-10"]),
-                       "received_date": pd.to_datetime(["2024-04-29", "2024-10-11"])})
-    t = kpi_trends(data, contracts, evidence=ev, kpi_ids=["new_skills"])
+    folder = tmp_path / "case"
+    shutil.copytree(two_snapshots, folder)
+    pd.DataFrame({"ukprn": [10000001] * 2, "learn_ref_number": ["L1", "L1"],
+                  "evidence_type": ["initial_assessment", "final_assessment"],
+                  "document_date": ["2024-04-28", "2024-10-10"],
+                  "received_date": ["2024-04-29", "2024-10-11"]}).to_csv(folder / "manifest.csv", index=False)
+    case = open_case([folder], progress=False)
+    assert case.evidence is not None and len(case.evidence.evidence) == 2
+    t = kpi_trends(case.data.returns, lambda day: case.as_of(day).kpis, kpi_ids=["new_skills"])
     r14 = t[(t["period"] == "R14") & (t["bootcamp_aim"] == ALL_AIMS)].iloc[0]
     assert (r14["numerator"], r14["denominator"]) == (0, 1)
-    whole = case_kpis([two_snapshots], progress=False)
-    result = kpis(whole.context, whole.milestones, ev)
-    last = result.latest()
+    assert len(case.as_of("2024-10-07").evidence.evidence) == 1  # the snapshot's evidence: what existed by then
+    last = case.kpis.latest()
     row = last[(last["kpi"] == "new_skills") & (last["bootcamp_aim"] == ALL_AIMS)].iloc[0]
     assert (row["cumulative_numerator"], row["cumulative_denominator"]) == (1, 1)
 
 
 def test_unknown_kpi_id(two_snapshots):
     with pytest.raises(ValueError, match="unknown KPI id"):
-        kpi_trends(read_ilr(two_snapshots, progress=False), kpi_ids=["speed"])
+        kpi_trends(open_case([two_snapshots], progress=False).data.returns, lambda day: pytest.fail("evaluated"),
+                   kpi_ids=["speed"])
 
 
 def test_cli_trends(two_snapshots, tmp_path):

@@ -13,19 +13,23 @@ Rules are functions of a :class:`RuleContext`. The context holds
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from auditkit.frames.findings import NOT_EVALUATED
 from auditkit.readers.contracts import Contracts
+from auditkit.readers.evidence import EvidenceData
 from auditkit.readers.ilr import ILRData
 from auditkit.reference.aims import M2_AIM, M3_AIM, is_bootcamp
 from auditkit.reference.wave5 import WAVE_WINDOW
 
+T = TypeVar("T")
+#: What a finding's message (or value) may be given as: text, a Series aligned with the rows, or a function of them.
+FindingText: TypeAlias = str | pd.Series | Callable[..., object]
 AIM_KEYS = ["return_id", "ukprn", "learn_ref_number", "aim_seq_number"]
 LEARNER_KEYS = ["return_id", "ukprn", "learn_ref_number"]
 
@@ -33,9 +37,9 @@ LEARNER_KEYS = ["return_id", "ukprn", "learn_ref_number"]
 class RuleContext:
     """The data, contracts and settings one run of the rules reads."""
 
-    def __init__(self, data: ILRData, contracts: Any = None, *, all_returns: bool = False,
+    def __init__(self, data: ILRData, contracts: Contracts | None = None, *, all_returns: bool = False,
                  wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, postcode_directory: pd.Series | None = None,
-                 contracts_given: bool | None = None, evidence: Any = None) -> None:
+                 contracts_given: bool | None = None, evidence: EvidenceData | None = None) -> None:
         self.all = in_seconds(data)
         self.data = self.all if all_returns else self.all.latest()
         self.contracts = contracts
@@ -44,7 +48,7 @@ class RuleContext:
         self.postcode_directory = postcode_directory
         self.evidence = evidence  # readers.evidence.EvidenceData (documents, problems, employer register) or None
 
-    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per context: for derived frames that several rules of a family share."""
         cache = self.__dict__.setdefault("_memo", {})
         if key not in cache:
@@ -204,7 +208,7 @@ class RuleContext:
         """One row per contract (ukprn, provider, windows); empty without contracts."""
         return (self.contracts or Contracts.empty()).contracts
 
-    def not_evaluated(self, ukprns: Any, field: str, message: str) -> pd.DataFrame:
+    def not_evaluated(self, ukprns: pd.Series | Iterable[object], field: str, message: str) -> pd.DataFrame:
         """One ``not-evaluated`` finding per provider in ``ukprns`` (a rule needed a contract value that was
         not given), attached to that provider's latest return in scope."""
         wanted = pd.Series(pd.unique(pd.Series(ukprns).dropna()))
@@ -216,7 +220,7 @@ class RuleContext:
         return out.assign(severity=NOT_EVALUATED)
 
     # -- findings --------------------------------------------------------------------------------------
-    def findings(self, rows: pd.DataFrame, *, field: str, message: Any, value: Any = None,
+    def findings(self, rows: pd.DataFrame, *, field: str, message: FindingText, value: object = None,
                  learner_level: bool = False) -> pd.DataFrame:
         """Raw findings for the rows of an aims or learners frame.
 
@@ -281,7 +285,7 @@ def same_code(codes: pd.Series, code: str | int) -> pd.Series:
     return (text.str.upper() == want.upper()).fillna(False).astype(bool)
 
 
-def fmt_date(value: Any) -> str:
+def fmt_date(value: object) -> str:
     """A date for a message: ``2024-05-01``, or ``(none)``."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "(none)"

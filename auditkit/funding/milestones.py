@@ -66,7 +66,6 @@ provider, has no price: its amounts are NA (counted as ``unpriced`` in the summa
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,7 +148,7 @@ def _day(values: pd.Series) -> pd.Series:
 
 # -- money ---------------------------------------------------------------------------------------------------
 
-def price_pence(price: Any) -> int | None:
+def price_pence(price: object) -> int | None:
     """A price in pounds as whole pence (half a penny rounds up); None when missing."""
     if price is None or pd.isna(price):
         return None
@@ -157,7 +156,7 @@ def price_pence(price: Any) -> int | None:
     return int(pounds * 100)
 
 
-def milestone_pence(price: Any, share_percent: int, contribution_percent: int) -> int | None:
+def milestone_pence(price: object, share_percent: int, contribution_percent: int) -> int | None:
     """share x price x (1 - contribution), in whole pence, rounded half up: integer arithmetic throughout.
 
     >>> milestone_pence(3000, 30, 30)  # 0.3 x 3000 x 0.7 = 630.00
@@ -184,7 +183,7 @@ def _pounds(pence: pd.Series) -> pd.Series:
 
 # -- periods ---------------------------------------------------------------------------------------------------
 
-def milestone_period(day: Any) -> tuple[str | None, str | None]:
+def milestone_period(day: object) -> tuple[str | None, str | None]:
     """(ILR year, collection period R01-R12) a date falls in: August is R01 of the year starting that August.
 
     >>> milestone_period("2024-08-03")
@@ -194,10 +193,10 @@ def milestone_period(day: Any) -> tuple[str | None, str | None]:
     """
     if day is None or pd.isna(day):
         return None, None
-    day = pd.Timestamp(day).date()
-    year = ilr_year_of(day)
+    date = pd.Timestamp(day).date()
+    year = ilr_year_of(date)
     start = year_start(year)
-    number = (day.year - start.year) * 12 + day.month - start.month + 1
+    number = (date.year - start.year) * 12 + date.month - start.month + 1
     return year, f"R{number:02d}"
 
 

@@ -83,6 +83,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditkit.facts.context import RuleContext
 from auditkit.frames.measures import KPI_MEMBERS, KPI_VALUES
 from auditkit.readers.employers import employer_id_key
 from auditkit.reference.tables import destination_codes
@@ -157,7 +158,7 @@ KPIS: tuple[KPI, ...] = (
 KPI_BY_ID: dict[str, KPI] = {k.id: k for k in KPIS}
 KPI_IDS: tuple[str, ...] = tuple(KPI_BY_ID)
 
-def month_label(value: Any) -> str:
+def month_label(value: object) -> str:
     """``"2024-05"`` for a date, timestamp or ``"2024-05[-dd]"`` text."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
         return value.strip()
@@ -172,7 +173,7 @@ class KPIResult:
     members: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
-    def members_of(self, ukprn: int, bootcamp_aim: str, kpi: str, month: Any, cumulative: bool = True,
+    def members_of(self, ukprn: int, bootcamp_aim: str, kpi: str, month: object, cumulative: bool = True,
                    role: str | None = None) -> pd.DataFrame:
         """The members behind one value: of that month, or (``cumulative``) of every month up to it.
 
@@ -261,7 +262,7 @@ def _as_of(ctx: Any, aims: pd.DataFrame, as_of: Any) -> pd.Series:
     return aims["ukprn"].map(dates).astype("datetime64[ns]")
 
 
-def provider_as_of(ctx: Any) -> pd.Series:
+def provider_as_of(ctx: RuleContext) -> pd.Series:
     """Latest preparation date of each provider's returns in the context's scope (index: ukprn)."""
     r = ctx.returns
     return _day(r["file_preparation_date"]).groupby(r["ukprn"]).max()
@@ -651,8 +652,8 @@ def _sorted_members(members: pd.DataFrame) -> pd.DataFrame:
     return order.drop(columns=["_k", "_r"]).reset_index(drop=True)
 
 
-def kpis(ctx: Any, milestones: pd.DataFrame, evidence: pd.DataFrame | None = None,
-         employers: pd.DataFrame | None = None, *, as_of: Any = None, only: list[str] | None = None) -> KPIResult:
+def kpis(ctx: RuleContext, milestones: pd.DataFrame, evidence: pd.DataFrame | None = None,
+         employers: pd.DataFrame | None = None, *, as_of: object = None, only: list[str] | None = None) -> KPIResult:
     """The KPIs of every provider in the context (see the module docs for each definition).
 
     ``ctx`` is the :class:`~auditkit.rules.RuleContext` the milestone frame was computed on (PSM destination

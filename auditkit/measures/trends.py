@@ -1,9 +1,11 @@
 """KPI trends across returns: the KPIs as they stood at each snapshot return of each provider.
 
-Providers send a return every month or so, each a snapshot of the same learners. :func:`kpi_trends` computes
-the KPIs (:func:`auditkit.measures.kpis.kpis`, cumulative per provider and bootcamp aim) as of every snapshot, so an
+Providers send a return every month or so, each a snapshot of the same learners. :func:`kpi_trends` gives the
+KPIs (:func:`auditkit.measures.kpis.kpis`, cumulative per provider and bootcamp aim) as of every snapshot, so an
 analyst sees how a provider's figures moved: learners progress, drop out, complete and reach outcomes between
-returns, and providers correct or add records.
+returns, and providers correct or add records. It asks an evaluator for the KPIs of each preparation date;
+``auditkit.open_case(...).trends`` passes ``case.as_of(day).kpis``, the case's own rules, milestones and KPIs on
+what the snapshot sees (:func:`snapshot_view`, :func:`evidence_as_of`, :func:`employers_as_of`).
 
 **What a snapshot sees.** The snapshot of provider P prepared on date D is evaluated on every return loaded that
 was prepared on or before D, keeping the latest return of each provider and ILR year among them: that is the
@@ -22,25 +24,24 @@ whole case. A document dated before a snapshot but received later counts: it exi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from auditkit.frames.evidence import EVIDENCE, EVIDENCE_PROBLEMS
 from auditkit.frames.measures import KPI_TRENDS
-from auditkit.measures.kpis import KPI_BY_ID, KPIResult, kpis, latest_values
+from auditkit.measures.kpis import KPI_BY_ID, KPIResult, latest_values
 from auditkit.readers.ilr import ILRData, latest_returns
 
 
-def snapshot_view(data: ILRData, as_of: Any) -> ILRData:
+def snapshot_view(data: ILRData, as_of: dt.date | str | pd.Timestamp) -> ILRData:
     """Every return prepared on or before ``as_of``, keeping the latest of each provider and ILR year."""
     r = data.returns
     eligible = r[(r["file_preparation_date"] <= pd.Timestamp(as_of)).fillna(False).astype(bool)]
     return data.select(latest_returns(eligible)["return_id"])
 
 
-def _evidence_as_of(evidence: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+def evidence_as_of(evidence: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
     """The evidence documents that existed on ``day``: dated (``document_date``) on or before it; undated rows are
     kept."""
     if evidence is None or "document_date" not in evidence:
@@ -49,7 +50,7 @@ def _evidence_as_of(evidence: pd.DataFrame | None, day: pd.Timestamp) -> pd.Data
     return evidence[(when.isna() | (when <= day)).to_numpy()].reset_index(drop=True)
 
 
-def _employers_as_of(employers: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+def employers_as_of(employers: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
     """The register with the satisfaction scores given after ``day`` (``date_contacted``) left empty."""
     if employers is None or "date_contacted" not in employers or "satisfaction" not in employers:
         return employers
@@ -57,49 +58,22 @@ def _employers_as_of(employers: pd.DataFrame | None, day: pd.Timestamp) -> pd.Da
     return employers.assign(satisfaction=employers["satisfaction"].astype("Float64").mask(later))
 
 
-def _split(evidence: Any, employers: pd.DataFrame | None) -> tuple[Any, pd.DataFrame | None, pd.DataFrame | None]:
-    """(EvidenceData or None, evidence frame, employer register) from what the caller gave."""
-    from auditkit.readers.evidence import EvidenceData
-
-    if isinstance(evidence, EvidenceData):
-        register = employers if employers is not None else evidence.employers
-        return evidence, evidence.evidence, register
-    if evidence is None:
-        return None, None, employers
-    frame = EVIDENCE.conform(evidence)  # every declared column, so the evidence checks can read it
-    return EvidenceData(frame, EVIDENCE_PROBLEMS.empty(), employers), frame, employers
+#: The KPIs of every provider as of one day (see the module docs for what the snapshot sees):
+#: ``auditkit.case.Case.as_of(day).kpis`` is the one the case uses.
+SnapshotKPIs = Callable[[pd.Timestamp], KPIResult]
 
 
-def snapshot_kpis(data: ILRData, contracts: Any, as_of: Any, *, evidence: Any = None,
-                  employers: pd.DataFrame | None = None) -> KPIResult:
-    """The KPIs of every provider as of one date (see the module docs for what the snapshot sees). ``evidence`` is
-    the evidence frame or an :class:`~auditkit.readers.evidence.EvidenceData` (whose register is used when
-    ``employers`` is not given); the evidence checks run on what existed on the date."""
-    from dataclasses import replace
-
-    from auditkit.funding.milestones import milestones
-    from auditkit.rules import RuleContext, run_rules
-
-    day = pd.Timestamp(as_of).normalize()
-    bundle, frame, register = _split(evidence, employers)
-    frame, register = _evidence_as_of(frame, day), _employers_as_of(register, day)
-    if bundle is not None:
-        bundle = replace(bundle, evidence=frame, employers=register)
-    ctx = RuleContext(snapshot_view(data, day), contracts, contracts_given=contracts is not None, evidence=bundle)
-    return kpis(ctx, milestones(ctx, run_rules(ctx)), frame, register)
-
-
-def kpi_trends(data: ILRData, contracts: Any = None, *, evidence: Any = None,
-               employers: pd.DataFrame | None = None, ukprns: Iterable[int] | None = None,
+def kpi_trends(returns: pd.DataFrame, evaluate: SnapshotKPIs, *, ukprns: Iterable[int] | None = None,
                kpi_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """One row per provider x snapshot return (ILR year, period) x bootcamp aim (and ``all``) x KPI: the
     cumulative KPI values as of the snapshot's preparation date (see the module docs).
 
-    ``evidence`` is the evidence frame or an :class:`~auditkit.readers.evidence.EvidenceData`; ``employers`` the
-    employer register (default: the EvidenceData's). ``ukprns`` limits the providers (their snapshots' dates are
-    still evaluated on every provider's returns); ``kpi_ids`` the KPIs.
+    ``returns`` are the snapshot returns (``ILRData.returns``); ``evaluate(day)`` gives the KPIs as of a day, called
+    once per preparation date (``auditkit.open_case(...).trends`` passes ``case.as_of(day).kpis``). ``ukprns``
+    limits the providers (their snapshots' dates are still evaluated on every provider's returns); ``kpi_ids`` the
+    KPIs.
     """
-    returns = data.returns.dropna(subset=["file_preparation_date"])
+    returns = returns.dropna(subset=["file_preparation_date"])
     if ukprns is not None:
         returns = returns[returns["ukprn"].isin([int(u) for u in ukprns])]
     wanted = None if kpi_ids is None else list(kpi_ids)
@@ -108,8 +82,7 @@ def kpi_trends(data: ILRData, contracts: Any = None, *, evidence: Any = None,
         raise ValueError(f"unknown KPI id(s): {', '.join(unknown)}; expected any of {', '.join(KPI_BY_ID)}")
     frames = []
     for day, snapshots in returns.groupby(returns["file_preparation_date"].dt.normalize(), sort=True):
-        result = snapshot_kpis(data, contracts, day, evidence=evidence, employers=employers)
-        last = latest_values(result.values)
+        last = latest_values(evaluate(pd.Timestamp(day)).values)
         if wanted is not None:
             last = last[last["kpi"].isin(wanted)]
         for snap in snapshots.sort_values(["ukprn", "ilr_year", "period_number"]).itertuples(index=False):

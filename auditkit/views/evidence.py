@@ -195,7 +195,7 @@ def _stage_row(stage: str, required: list[tuple[str, ...]], docs: pd.DataFrame, 
 def evidence_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim_ref: str | None = None
                   ) -> EvidenceView:
     """The evidence of one learner's bootcamp (the latest they started, or the one with ``learn_aim_ref``),
-    stage by stage. ``ctx`` is the context of a check (``check_case(...).context``); without evidence attached
+    stage by stage. ``ctx`` is the context of a case (``open_case(...).context``); without evidence attached
     every required document shows as missing."""
     bc = _bootcamp(ctx, ukprn, learn_ref_number, learn_aim_ref)
     claims = evidence_claims(ctx)
