@@ -24,7 +24,7 @@ from auditkit.readers.evidence import MANIFEST_COLUMNS, read_evidence
 from auditkit.reference.uln import check_digit
 from auditkit.rules import RuleContext, get_rules, run_rules
 from auditkit.rules.registry import FAMILIES
-from tests.rules.case import UKPRN, write_case
+from tests.rules.case import UKPRN, evidence_pack, write_case
 
 D = dt.date
 START, END = D(2024, 5, 1), D(2024, 7, 24)
@@ -71,26 +71,8 @@ def learner(lrn: str, n: int, *, m2: bool = False, m3: bool = False, cofunded: s
 
 def documents(lrn: str, *, m2: bool = False, m3: bool = False, ltype: str = "independent",
               employer: str = "Acme Data Ltd", rate: int = 30) -> list[dict[str, Any]]:
-    """The complete, timely documents of a learner built by :func:`learner`."""
-    docs = [{"evidence_type": t, "document_date": D(2024, 4, 20)} for t in (
-        "enrolment_form", "id_check", "residency_proof", "employment_status_declaration", "iag_record",
-        "initial_assessment")]
-    docs += [{"evidence_type": "attendance_record", "document_date": START + dt.timedelta(days=14)},
-             {"evidence_type": "final_assessment", "document_date": END},
-             {"evidence_type": "certificate_of_achievement", "document_date": END}]
-    if ltype == "co-funded":
-        amount = f"{rate * PRICE / 100:.2f}"
-        docs += [{"evidence_type": "employer_contribution_invoice", "document_date": D(2024, 4, 5),
-                  "employer": employer, "amount": amount},
-                 {"evidence_type": "employer_contribution_payment", "document_date": D(2024, 4, 15),
-                  "employer": employer, "amount": amount}]
-    own = {"independent": ("interview_offer", "job_offer"), "co-funded": ("new_responsibilities_letter",
-                                                                          "new_role_offer")}[ltype]
-    if m2:
-        docs.append({"evidence_type": own[0], "document_date": M2_DATE, "employer": employer})
-    if m3:
-        docs.append({"evidence_type": own[1], "document_date": M3_DATE, "employer": employer})
-    return [{"ukprn": UKPRN, "learn_ref_number": lrn, **d} for d in docs]
+    """The complete, timely documents of a learner built by :func:`learner` (the rule cases' evidence pack)."""
+    return evidence_pack(lrn, {"type": ltype, "employer": employer, "rate": rate, "m2": m2, "m3": m3})
 
 
 def pdf_bytes(created: str | None = None, *, text: str = "", password: str | None = None) -> bytes:
