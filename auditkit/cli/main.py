@@ -30,6 +30,7 @@ from auditkit.cli.options import (
 from auditkit.cli.output import Output
 from auditkit.funding.milestones import EVIDENCE_COUNTING
 from auditkit.privacy import mask_frame
+from auditkit.views.audit import AUDIT_FORMATS, README, write_audit
 from auditkit.views.notes import (
     CHECK_EVIDENCE_NOTE,
     case_notes,
@@ -176,6 +177,29 @@ def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | N
             table = lambda _: kpi_table(case.kpis, case.evidence is not None, case.employers is not None)  # noqa: E731
         output.revealed(reveal and changes, "changes")
         output.write(frame, lambda: notes + table(frame), what)
+
+
+@main.command()
+@case_inputs
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write into (created if missing).")
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="csv", show_default=True,
+              help="A file per table (csv, json), or one workbook audit.xlsx with a sheet per table (xlsx).")
+@click.option("--reveal", is_flag=True, help="Write personal data unmasked (a deliberate act, logged).")
+def audit(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+          return_files: tuple[str, ...], as_of: dt.datetime | None, out: Path, fmt: str, reveal: bool) -> None:
+    """Open the case once and write every output of an audit into the folder --out: findings.csv,
+    findings-summary.csv, milestones.csv, funding.csv, funding-providers.csv, kpis.csv, kpi-members.csv,
+    evidence-problems.csv (with evidence), read-problems.csv and README.txt (what was written, the notes, the
+    totals; also printed). The CSVs are those of check, milestones, milestones --summary and kpis with --out.
+
+    Example: auditkit audit samples --out audit-2025-01
+    """
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        Output(fmt, out).revealed(reveal, "audit")
+        write_audit(case, out, fmt, reveal=reveal)
+    click.echo((out / README).read_text(encoding="utf-8"), nl=False)
 
 
 @main.command()

@@ -163,3 +163,13 @@ def prepare_out(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{path}: cannot create its folder {path.parent} ({exc.strerror or exc})") from exc
+
+
+def prepare_folder(path: Path) -> None:
+    """Make the folder ``path`` (and its parents) if missing; refuse a path that is a file."""
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: is a file, not a folder; give a folder to write into (it is created if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create the folder ({exc.strerror or exc})") from exc
