@@ -26,7 +26,7 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -327,19 +327,29 @@ def norm_type(texts: pd.Series) -> pd.Series:
 def _problems(rows: pd.DataFrame, mask: pd.Series, check_id: str, column: str, value: pd.Series | str,
               reason: pd.Series | str, outcome: str) -> pd.DataFrame:
     """Problem rows for the rows of ``rows`` where ``mask`` is True (``rows`` has _file, _row, ukprn, lrn, uln,
-    _document)."""
+    _document); a Series ``value`` or ``reason`` is aligned with ``rows`` or holds the masked rows only."""
     if not mask.any():
         return EVIDENCE_PROBLEMS.empty()
     sel = rows[mask]
 
-    def pick(x: pd.Series | str) -> Any:
-        return x[mask] if isinstance(x, pd.Series) else x
+    def pick(x: pd.Series | str) -> Any:  # a Series of every row, or of the masked rows only
+        if not isinstance(x, pd.Series):
+            return x
+        return x[mask] if x.index.equals(mask.index) else x.reindex(sel.index)
 
     return EVIDENCE_PROBLEMS.conform(pd.DataFrame({
         "file": sel["_file"], "row": sel["_row"], "check_id": check_id, "column": column, "value": pick(value),
         "reason": pick(reason), "outcome": outcome, "ukprn": sel["ukprn"], "learn_ref_number": sel["learn_ref_number"],
         "uln": sel["uln"], "document": sel["_document"],
     }))
+
+
+def per_distinct(values: pd.Series, mask: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """``fn`` of ``values`` where ``mask`` is True, as a string Series of those rows only: ``fn`` runs once per
+    distinct value, so a message (a ``repr``, a "did you mean") costs nothing for the rows that need none."""
+    picked = values[mask]
+    texts = {value: fn(value) for value in picked.drop_duplicates()}
+    return picked.map(texts).astype("string")
 
 
 def _concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -358,7 +368,7 @@ def _identify(rows: pd.DataFrame, learners: pd.DataFrame | None, prefix: str) ->
     no_learner = (rows["learn_ref_number"] == "") & (rows["uln"] == "")
     problems = [
         _problems(rows, bad_ukprn, f"{prefix}_UNKNOWN_LEARNER", "ukprn", ukprn_text,
-                  "ukprn " + ukprn_text.map(repr) + " is not an 8-digit UKPRN", "dropped"),
+                  "ukprn " + per_distinct(ukprn_text, bad_ukprn, repr) + " is not an 8-digit UKPRN", "dropped"),
         _problems(rows, ~bad_ukprn & no_learner, f"{prefix}_UNKNOWN_LEARNER", "learn_ref_number", "",
                   "no learner given; expected a learn_ref_number or a ULN", "dropped"),
     ]
@@ -608,8 +618,13 @@ def _unknown_type(text: str) -> str:
     return f"unknown evidence type {text!r}{hint}"
 
 
-def _check_rows(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """Type, dates and amount of every row: problems reported, bad optional values emptied, fatal rows marked."""
+def _bad_date(text: str) -> str:
+    return "document_date is empty" if text == "" else f"document_date {text!r} cannot be read as a date"
+
+
+def _check_rows(rows: pd.DataFrame, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Type, dates and amount of every row: problems reported, bad optional values emptied, fatal rows marked.
+    Messages are made for the bad rows only, once per distinct bad value (:func:`per_distinct`)."""
     etype = norm_type(rows["evidence_type"])
     bad_type = ~etype.isin(list(EVIDENCE_TYPES))
     doc_date, bad_doc = parse_dates(rows["document_date"])
@@ -618,18 +633,18 @@ def _check_rows(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
     amount, bad_amount = parse_amounts(rows["amount"])
     # folder files may leave the date out of their name: only manifest rows need one
     needs_date = (rows["_origin"] == "manifest") & no_date
+    date_problem = ~bad_type & (bad_doc | needs_date)
     problems = _concat([
         _problems(rows, bad_type, f"{prefix}_UNKNOWN_TYPE", "evidence_type", rows["evidence_type"],
-                  rows["evidence_type"].map(_unknown_type), "dropped"),
-        _problems(rows, ~bad_type & (bad_doc | needs_date), f"{prefix}_BAD_DATE", "document_date",
-                  rows["document_date"],
-                  rows["document_date"].map(lambda d: "document_date is empty" if d == "" else
-                                            f"document_date {d!r} cannot be read as a date"), "dropped"),
+                  per_distinct(rows["evidence_type"], bad_type, _unknown_type), "dropped"),
+        _problems(rows, date_problem, f"{prefix}_BAD_DATE", "document_date", rows["document_date"],
+                  per_distinct(rows["document_date"], date_problem, _bad_date), "dropped"),
         _problems(rows, bad_received, f"{prefix}_BAD_DATE", "received_date", rows["received_date"],
-                  "received_date " + rows["received_date"].map(repr) + " cannot be read as a date (left empty)",
-                  "kept"),
+                  "received_date " + per_distinct(rows["received_date"], bad_received, repr)
+                  + " cannot be read as a date (left empty)", "kept"),
         _problems(rows, bad_amount, f"{prefix}_BAD_AMOUNT", "amount", rows["amount"],
-                  "amount " + rows["amount"].map(repr) + " cannot be read as money (left empty)", "kept"),
+                  "amount " + per_distinct(rows["amount"], bad_amount, repr) + " cannot be read as money (left empty)",
+                  "kept"),
     ])
     drop = rows["_drop"] | bad_type | bad_doc | needs_date
     rows = rows.assign(evidence_type=etype.where(~bad_type, rows["evidence_type"]), document_date=doc_date,
