@@ -19,6 +19,7 @@ from auditkit.readers.evidence import STAGES
 from auditkit.reference.aims import norm_ref
 from auditkit.rules import all_rules, rule_issues, run_rules
 from auditkit.views import evidence as ev
+from auditkit.views.evidence import STAGE_TITLES, fmt_date
 
 
 def _bootcamp(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim_ref: str | None) -> pd.Series:
@@ -47,6 +48,25 @@ def _ffi(ctx: RuleContext, bc: pd.Series) -> str:
     return ", ".join(str(c) for c in mine["learn_del_fam_code"].dropna()) or "(none)"
 
 
+def _stage_row(stage: str, required: list[tuple[str, ...]], docs: pd.DataFrame, stage_issues: pd.DataFrame,
+               facts: dict[str, str], due: bool) -> dict[str, object]:
+    types = set(docs["evidence_type"])
+    missing = [" or ".join(r) for r in required if not types.intersection(r)]
+    present = [f"{t} {fmt_date(d)}" for t, d in zip(docs["evidence_type"], docs["document_date"], strict=True)]
+    suspect = [p for ps in docs["problems"] for p in ps]
+    loose = stage_issues[stage_issues["doc"].isna() & (stage_issues["check_id"] != "EV_MISSING_01")]
+    suspect += [f"{c}: {m}" for c, m in zip(loose["check_id"], loose["message"], strict=True)]
+    if missing:
+        status = "missing" if due else "not yet due"
+    elif suspect:
+        status = "suspect"
+    else:
+        status = "complete" if required else "not required"
+    return {"stage": stage, "title": STAGE_TITLES[stage], "status": status, "required": [" or ".join(r) for r in
+            required], "present": present, "missing": missing, "suspect": list(dict.fromkeys(suspect)),
+            "facts": facts}
+
+
 def scan_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim_ref: str | None = None
               ) -> ev.EvidenceView:
     """``evidence_view`` by full scans (the code of commit 2fc8108, its ILR-fact helpers shared)."""
@@ -63,9 +83,9 @@ def scan_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim_ref
                             kind="stable")
     required = ev._requirements(bc, set(claims["milestone"]))
     facts = ev._facts_of(bc, claims, _psm(ctx, bc), _ffi(ctx, bc))
-    rows = [ev._stage_row(stage, required[stage], docs[docs["stage"] == stage],
-                          issues[issues["stage"] == stage] if len(issues) else issues, facts[stage],
-                          due=CLAIM_OF_STAGE.get(stage) != "M1" or bool(bc["m1_due"]))
+    rows = [_stage_row(stage, required[stage], docs[docs["stage"] == stage],
+                       issues[issues["stage"] == stage] if len(issues) else issues, facts[stage],
+                       due=CLAIM_OF_STAGE.get(stage) != "M1" or bool(bc["m1_due"]))
             for stage in STAGES]
     if evidence_of(ctx) is None:
         found = FINDINGS.empty()

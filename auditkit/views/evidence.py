@@ -82,7 +82,9 @@ def _bootcamp(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim_ref
     if mine.empty:
         aim = f" with bootcamp aim {learn_aim_ref}" if learn_aim_ref else ""
         raise ValueError(f"no learner {ukprn}/{learn_ref_number}{aim} with a bootcamp aim in the returns in scope")
-    return mine.sort_values(["learn_start_date", "bc"], na_position="first").iloc[-1]
+    if len(mine) > 1:
+        mine = mine.sort_values(["learn_start_date", "bc"], na_position="first")
+    return mine.iloc[-1]
 
 
 def _requirements(bc: pd.Series, claimed: set[str]) -> dict[str, list[tuple[str, ...]]]:
@@ -181,14 +183,14 @@ def _document_issues(docs: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _stage_row(stage: str, required: list[tuple[str, ...]], docs: pd.DataFrame, stage_issues: pd.DataFrame,
+def _stage_row(stage: str, required: list[tuple[str, ...]], docs: list[tuple[Any, Any, list[str]]], loose: list[str],
                facts: dict[str, str], due: bool) -> dict[str, Any]:
-    types = set(docs["evidence_type"])
+    """The row of one stage: ``docs`` are its documents' (type, date, problems), ``loose`` its issues about no
+    document (``check: message``)."""
+    types = {t for t, _, _ in docs}
     missing = [" or ".join(r) for r in required if not types.intersection(r)]
-    present = [f"{t} {fmt_date(d)}" for t, d in zip(docs["evidence_type"], docs["document_date"], strict=True)]
-    suspect = [p for ps in docs["problems"] for p in ps]
-    loose = stage_issues[stage_issues["doc"].isna() & (stage_issues["check_id"] != "EV_MISSING_01")]
-    suspect += [f"{c}: {m}" for c, m in zip(loose["check_id"], loose["message"], strict=True)]
+    present = [f"{t} {fmt_date(d)}" for t, d, _ in docs]
+    suspect = [p for _, _, ps in docs for p in ps] + loose
     if missing:
         status = "missing" if due else "not yet due"
     elif suspect:
@@ -219,8 +221,18 @@ def evidence_view(ctx: RuleContext, ukprn: int, learn_ref_number: str, learn_aim
                             kind="stable")
     required = _requirements(bc, set(claims["milestone"]))
     facts = _facts_of(bc, claims, _psm(ctx, bc), _ffi(ctx, bc))
-    rows = [_stage_row(stage, required[stage], docs[docs["stage"] == stage],
-                       issues[issues["stage"] == stage] if len(issues) else issues, facts[stage],
+    by_stage: dict[str, list[tuple[Any, Any, list[str]]]] = {stage: [] for stage in STAGES}
+    for stage, kind, day, problems in zip(docs["stage"].tolist(), docs["evidence_type"].tolist(),
+                                          docs["document_date"].tolist(), docs["problems"].tolist(), strict=True):
+        if isinstance(stage, str) and stage in by_stage:
+            by_stage[stage].append((kind, day, problems))
+    loose: dict[str, list[str]] = {stage: [] for stage in STAGES}
+    for stage, doc, check, message in zip(issues["stage"].tolist(), issues["doc"].tolist(),
+                                          issues["check_id"].tolist(), issues["message"].tolist(), strict=True):
+        if isinstance(stage, str) and stage in loose and pd.isna(doc) \
+                and not (isinstance(check, str) and check == "EV_MISSING_01"):
+            loose[stage].append(f"{check}: {message}")
+    rows = [_stage_row(stage, required[stage], by_stage[stage], loose[stage], facts[stage],
                        due=CLAIM_OF_STAGE.get(stage) != "M1" or bool(bc["m1_due"]))
             for stage in STAGES]
     mine = (_evidence_findings(ctx, findings).take(int(bc["ukprn"]), str(bc["learn_ref_number"]))
