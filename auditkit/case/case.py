@@ -21,6 +21,7 @@ import pandas as pd
 
 from auditkit.case.findings import provider_names, summary_by_provider
 from auditkit.case.inputs import evidence_inputs, load_employers, load_evidence
+from auditkit.case.learners import Learner, LearnerIndex
 from auditkit.facts.context import WAVE_WINDOW
 from auditkit.facts.scope import choose_returns, problem_lines, scope_warnings
 from auditkit.funding.milestones import funding_summary, milestones, provider_totals
@@ -194,6 +195,23 @@ class Case:
         """Warnings about the returns audited (a latest return read with errors, or with fewer learners)."""
         return scope_warnings(self.data)
 
+    @cached_property
+    def learner_index(self) -> LearnerIndex:
+        """The rows of each learner in the findings, milestones, ILR and evidence frames (built at first use)."""
+        return LearnerIndex(self.context, self.raw_findings, self.milestones)
+
+    def learner(self, ukprn: int, learn_ref_number: str, *, reveal: bool = False, reason: str = "") -> Learner:
+        """One learner's findings, milestones, ILR records and aims and evidence facts, taken by position from
+        :attr:`learner_index` (the same cost whatever the case's size), personal values masked. ``reveal`` shows
+        them: a deliberate act, logged on the ``auditkit.privacy`` logger. Raises ValueError for a learner the
+        returns audited do not hold. The stage-by-stage evidence view is
+        :func:`auditkit.views.evidence.case_evidence_view`."""
+        found = self.learner_index.learner(ukprn, learn_ref_number, reveal=reveal)
+        if reveal:
+            log.warning("personal data revealed: learner %s/%s unmasked%s", ukprn, learn_ref_number,
+                        f" ({reason})" if reason else "")
+        return found
+
     # -- snapshots ---------------------------------------------------------------------------------------------
     def as_of(self, day: dt.date | str | pd.Timestamp) -> Case:
         """The case as it stood on ``day``, from what was read: the latest return of each provider and ILR year
@@ -268,4 +286,4 @@ def open_case(paths: PathLike | Iterable[PathLike], contracts: PathLike | None =
                 rules=None if rules is None else list(rules), wave_window=wave_window)
 
 
-__all__ = ["Case", "InputError", "open_case"]
+__all__ = ["Case", "InputError", "Learner", "open_case"]
