@@ -13,10 +13,11 @@ by then (0: no limit) and prints the findings; a MemoryError exits with 3.
 from __future__ import annotations
 
 import datetime as dt
-import resource
 import sys
 from pathlib import Path
 from typing import Any
+
+from tests.memory_limit import limit_memory
 
 EMPLOYER = "Big Co plc"
 
@@ -43,14 +44,6 @@ def shared_employer_case(folder: Path, n: int) -> Path:
     return folder
 
 
-def vm_size() -> int:
-    """This process's address space in bytes (VmSize)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmSize:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmSize in /proc/self/status")
-
-
 def main(folder: str, n: str, limit_mb: str) -> int:
     from auditkit import open_case
     from auditkit.facts.evidence import evidence_bootcamps, evidence_documents
@@ -60,9 +53,7 @@ def main(folder: str, n: str, limit_mb: str) -> int:
     result = open_case([path], rules=["W5_DP_01"], progress=False)  # read everything, run one cheap rule
     ctx = result.context
     evidence_documents(ctx), evidence_bootcamps(ctx)  # the facts every evidence check shares, built once
-    if int(limit_mb):
-        limit = vm_size() + int(limit_mb) * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    limit_memory(int(limit_mb))
     try:
         findings = run_rules(ctx, ["EV_EMP_02"])
     except MemoryError:

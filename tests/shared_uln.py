@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.memory_limit import limit_memory
+
 SHARED_ULN = "1000000019"
 
 
@@ -51,14 +53,6 @@ def shared_uln_case(folder: Path, n: int) -> Path:
     return folder
 
 
-def vm_size() -> int:
-    """This process's address space in bytes (VmSize)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmSize:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmSize in /proc/self/status")
-
-
 def main(folder: str, n: str, limit_mb: str) -> int:
     from auditkit import open_case
     from auditkit.funding.milestones import milestones
@@ -67,9 +61,7 @@ def main(folder: str, n: str, limit_mb: str) -> int:
 
     path = shared_uln_case(Path(folder), int(n))
     result = open_case([path], rules=["W5_DP_01"], progress=False)  # read everything, run one cheap rule
-    if int(limit_mb):
-        limit = vm_size() + int(limit_mb) * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    limit_memory(int(limit_mb))
     try:
         findings = run_rules(result.context)
         ms = milestones(result.context, findings)

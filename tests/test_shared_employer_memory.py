@@ -9,18 +9,10 @@ out of memory under this limit (the runner then reports the rule as crashed: one
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.memory_limit import run_child
 
 
 def test_job_offers_and_places_sharing_one_employer_stay_within_a_memory_limit(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "tests.shared_employer", str(tmp_path / "case"), "3000", "128"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, f"rc {run.returncode}\n{run.stdout}\n{run.stderr[-3000:]}"
-    assert "MemoryError" not in run.stdout
-    counts = dict(part.split("=") for part in run.stdout.split())
+    counts = run_child("tests.shared_employer", tmp_path / "case", 3000, 128)
     assert int(counts["findings"]) == 1500  # every independent learner's job offer from the co-funder
     assert int(counts["named"]) == 5  # each message names the first five co-funded places

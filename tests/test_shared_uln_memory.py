@@ -9,18 +9,10 @@ MemoryError under this limit.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.memory_limit import run_child
 
 
 def test_learners_sharing_one_uln_stay_within_a_memory_limit(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "tests.shared_uln", str(tmp_path / "case"), "1500", "256"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, f"rc {run.returncode}\n{run.stdout}\n{run.stderr[-3000:]}"
-    assert "MemoryError" not in run.stdout
-    counts = dict(part.split("=") for part in run.stdout.split())
+    counts = run_child("tests.shared_uln", tmp_path / "case", 1500, 256)
     assert int(counts["milestones"]) == 3 * 1500  # every bootcamp has its M1, M2 and M3 rows
     assert int(counts["findings"]) > 0
