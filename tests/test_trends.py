@@ -13,9 +13,10 @@ from click.testing import CliRunner
 
 from auditkit import open_case
 from auditkit.cli import main
+from auditkit.facts.scope import snapshot_view
 from auditkit.frames.measures import KPI_TRENDS
 from auditkit.measures.kpis import ALL_AIMS, KPI_IDS, NOT_EVALUATED
-from auditkit.measures.trends import kpi_trends, snapshot_view
+from auditkit.measures.trends import kpi_trends
 from auditkit.views.charts import kpi_trend_chart
 from tests.rules.case import write_case
 from tests.test_kpis import uln

@@ -22,17 +22,24 @@ import pandas as pd
 from auditkit.case.findings import provider_names, summary_by_provider
 from auditkit.case.inputs import evidence_inputs, load_employers, load_evidence
 from auditkit.case.learners import Learner, LearnerIndex
-from auditkit.facts.context import WAVE_WINDOW
-from auditkit.facts.scope import choose_returns, problem_lines, scope_warnings
+from auditkit.facts.scope import (
+    choose_returns,
+    employers_as_of,
+    evidence_as_of,
+    problem_lines,
+    scope_warnings,
+    snapshot_view,
+)
 from auditkit.funding.milestones import funding_summary, milestones, provider_totals
 from auditkit.measures.changes import change_histories, mask_changes
 from auditkit.measures.kpis import KPIResult, kpis
-from auditkit.measures.trends import employers_as_of, evidence_as_of, kpi_trends, snapshot_view
+from auditkit.measures.trends import kpi_trends
 from auditkit.privacy import mask_frame
 from auditkit.readers.contracts import Contracts, read_contracts
 from auditkit.readers.discover import CaseFiles, InputError, find_case, require_ilr
 from auditkit.readers.evidence import EvidenceData
 from auditkit.readers.ilr import ILRData, read_ilr
+from auditkit.reference.wave5 import WAVE_WINDOW
 from auditkit.rules import RuleContext, run_rules
 
 log = logging.getLogger("auditkit.privacy")

@@ -148,3 +148,29 @@ def problem_lines(data: ILRData, used: ILRData | None = None, limit: int = 10) -
         lines.append(f"... and {len(warnings) - limit} more warnings about the returns used (auditkit load lists "
                      "them all)")
     return lines
+
+
+# -- what a snapshot sees (the case as of a day: ``Case.as_of``, KPI trends) ---------------------------------------
+
+def snapshot_view(data: ILRData, as_of: dt.date | str | pd.Timestamp) -> ILRData:
+    """Every return prepared on or before ``as_of``, keeping the latest of each provider and ILR year."""
+    r = data.returns
+    eligible = r[(r["file_preparation_date"] <= pd.Timestamp(as_of)).fillna(False).astype(bool)]
+    return data.select(latest_returns(eligible)["return_id"])
+
+
+def evidence_as_of(evidence: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+    """The evidence documents that existed on ``day``: dated (``document_date``) on or before it; undated rows are
+    kept."""
+    if evidence is None or "document_date" not in evidence:
+        return evidence
+    when = pd.to_datetime(evidence["document_date"], errors="coerce")
+    return evidence[(when.isna() | (when <= day)).to_numpy()].reset_index(drop=True)
+
+
+def employers_as_of(employers: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+    """The register with the satisfaction scores given after ``day`` (``date_contacted``) left empty."""
+    if employers is None or "date_contacted" not in employers or "satisfaction" not in employers:
+        return employers
+    later = (pd.to_datetime(employers["date_contacted"], errors="coerce") > day).fillna(False).to_numpy()
+    return employers.assign(satisfaction=employers["satisfaction"].astype("Float64").mask(later))

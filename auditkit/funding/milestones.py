@@ -435,7 +435,7 @@ def _unlinked_candidates(unlinked: pd.DataFrame, brows: pd.DataFrame, person: st
 def milestones(ctx: RuleContext, findings: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per bootcamp aim in scope and milestone (M1, M2, M3): claimed, earned, date, period, money and what
     blocks it (see the module docstring for the rules). ``findings`` are the rule findings of the same context
-    (``auditkit.case.check.check_case(...).findings`` or ``run_rules(ctx)``); None runs every rule."""
+    (``auditkit.open_case(...).raw_findings`` or ``run_rules(ctx)``); None runs every rule."""
     if findings is None:
         findings = run_rules(ctx)
     boot, copies = _bootcamp_rows(ctx)

@@ -5,7 +5,8 @@ KPIs (:func:`auditkit.measures.kpis.kpis`, cumulative per provider and bootcamp 
 analyst sees how a provider's figures moved: learners progress, drop out, complete and reach outcomes between
 returns, and providers correct or add records. It asks an evaluator for the KPIs of each preparation date;
 ``auditkit.open_case(...).trends`` passes ``case.as_of(day).kpis``, the case's own rules, milestones and KPIs on
-what the snapshot sees (:func:`snapshot_view`, :func:`evidence_as_of`, :func:`employers_as_of`).
+what the snapshot sees (:mod:`auditkit.facts.scope`: ``snapshot_view``, ``evidence_as_of``,
+``employers_as_of``).
 
 **What a snapshot sees.** The snapshot of provider P prepared on date D is evaluated on every return loaded that
 was prepared on or before D, keeping the latest return of each provider and ILR year among them: that is the
@@ -14,8 +15,7 @@ M2 in the 2023-24 return), and the other providers' latest returns as of D (so t
 second Milestone 1 for a ULN, see what the funder could have seen on that date). The rules, the milestones and
 the KPIs are computed on that view as of D; the last snapshot of each provider therefore gives the same figures
 as :func:`auditkit.measures.kpis.kpis` on everything loaded (unless evidence dated after it changes them).
-Returns sharing a
-preparation date share one evaluation.
+Returns sharing a preparation date share one evaluation.
 
 A snapshot sees the evidence documents dated (``document_date``) on or before its date, and the employer scores
 given (``date_contacted``) by then; the evidence checks run on that evidence with the rules, as they do for the
@@ -24,39 +24,12 @@ whole case. A document dated before a snapshot but received later counts: it exi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 
 import pandas as pd
 
 from auditkit.frames.measures import KPI_TRENDS
 from auditkit.measures.kpis import KPI_BY_ID, KPIResult, latest_values
-from auditkit.readers.ilr import ILRData, latest_returns
-
-
-def snapshot_view(data: ILRData, as_of: dt.date | str | pd.Timestamp) -> ILRData:
-    """Every return prepared on or before ``as_of``, keeping the latest of each provider and ILR year."""
-    r = data.returns
-    eligible = r[(r["file_preparation_date"] <= pd.Timestamp(as_of)).fillna(False).astype(bool)]
-    return data.select(latest_returns(eligible)["return_id"])
-
-
-def evidence_as_of(evidence: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
-    """The evidence documents that existed on ``day``: dated (``document_date``) on or before it; undated rows are
-    kept."""
-    if evidence is None or "document_date" not in evidence:
-        return evidence
-    when = pd.to_datetime(evidence["document_date"], errors="coerce")
-    return evidence[(when.isna() | (when <= day)).to_numpy()].reset_index(drop=True)
-
-
-def employers_as_of(employers: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
-    """The register with the satisfaction scores given after ``day`` (``date_contacted``) left empty."""
-    if employers is None or "date_contacted" not in employers or "satisfaction" not in employers:
-        return employers
-    later = (pd.to_datetime(employers["date_contacted"], errors="coerce") > day).fillna(False).to_numpy()
-    return employers.assign(satisfaction=employers["satisfaction"].astype("Float64").mask(later))
-
 
 #: The KPIs of every provider as of one day (see the module docs for what the snapshot sees):
 #: ``auditkit.case.Case.as_of(day).kpis`` is the one the case uses.
