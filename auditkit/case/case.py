@@ -22,6 +22,7 @@ import pandas as pd
 from auditkit.case.findings import provider_names, summary_by_provider
 from auditkit.case.inputs import evidence_inputs, load_employers, load_evidence
 from auditkit.case.learners import Learner, LearnerIndex
+from auditkit.case.sampling import case_population, draw_case_sample
 from auditkit.facts.scope import (
     choose_returns,
     employers_as_of,
@@ -41,6 +42,8 @@ from auditkit.readers.evidence import EvidenceData
 from auditkit.readers.ilr import ILRData, read_ilr
 from auditkit.reference.wave5 import WAVE_WINDOW
 from auditkit.rules import RuleContext, run_rules
+from auditkit.sampling import Sample
+from auditkit.sampling.population import Unit
 
 log = logging.getLogger("auditkit.privacy")
 
@@ -218,6 +221,17 @@ class Case:
             log.warning("personal data revealed: learner %s/%s unmasked%s", ukprn, learn_ref_number,
                         f" ({reason})" if reason else "")
         return found
+
+    # -- sampling ----------------------------------------------------------------------------------------------
+    def population(self, unit: Unit = "learner") -> pd.DataFrame:
+        """The learners (or bootcamp aims, ``unit="aim"``) with a claim: what a sample is drawn from."""
+        return case_population(self, unit)
+
+    def draw_sample(self, method: str = "random", size: int | None = None, seed: int | None = None,
+                    **options: object) -> Sample:
+        """A sample of the claims (:func:`auditkit.case.sampling.draw_case_sample`: ``materiality=``, ``unit=``,
+        ``strata=``, ``allocation=``, ``selection=``); recording it is the workpaper store's."""
+        return draw_case_sample(self, method, size, seed, **options)  # type: ignore[arg-type]
 
     # -- snapshots ---------------------------------------------------------------------------------------------
     def as_of(self, day: dt.date | str | pd.Timestamp) -> Case:

@@ -63,8 +63,14 @@ class Sample:
         return len(self.items)
 
     def describe(self) -> str:
-        """One line: method, size, seed and parameters."""
-        params = ", ".join(f"{k}={v}" for k, v in self.parameters.items() if k not in {"size"})
+        """One line: method, size, seed and the parameters that matter to a reader."""
+        p = self.parameters
+        shown = {k: p[k] for k in ("strata", "allocation", "selection") if k in p}
+        if "interval" in p:
+            shown["interval"] = f"£{float(str(p['interval'])):,.2f}"
+        if "materiality_pounds" in p:
+            shown["materiality"] = f"£{float(str(p['materiality_pounds'])):,.2f}"
+        params = ", ".join(f"{k} {v}" for k, v in shown.items())
         return (f"{self.method} sample of {self.size} {self.unit}s from {self.population_size:,} "
                 f"(£{self.population_value:,.2f} claimed), seed {self.seed}" + (f"; {params}" if params else ""))
 
