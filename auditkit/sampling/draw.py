@@ -65,7 +65,7 @@ class Sample:
     def describe(self) -> str:
         """One line: method, size, seed and the parameters that matter to a reader."""
         p = self.parameters
-        shown = {k: p[k] for k in ("strata", "allocation", "selection") if k in p}
+        shown: dict[str, object] = {k: p[k] for k in ("strata", "allocation", "selection") if k in p}
         if "interval" in p:
             shown["interval"] = f"£{float(str(p['interval'])):,.2f}"
         if "materiality_pounds" in p:
