@@ -50,7 +50,7 @@ def timeline_events(learner: Learner) -> pd.DataFrame:
         add("bootcamp", "planned end", bc.learn_plan_end_date, "LearnPlanEndDate")
         add("bootcamp", "actual end", bc.learn_act_end_date, "LearnActEndDate")
         add("bootcamp", "destination due", destination_deadline(end).iloc[0], "actual end + 2 months")
-        add("bootcamp", f"outcome window closes ({M3_MONTHS} months)", m3_deadline(end).iloc[0],
+        add("bootcamp", f"latest M3 ({M3_MONTHS} months)", m3_deadline(end).iloc[0],
             "the latest M3 date")
         ms = learner.milestones
         mine = ms[(ms["bootcamp_aim"] == bc.learn_aim_ref)
@@ -87,16 +87,19 @@ def timeline_chart(events: pd.DataFrame, title: str = "Learner timeline") -> go.
         got = events[events["lane"] == lane]
         if got.empty:
             continue
-        fig.add_scatter(x=got["date"], y=got["bootcamp"] + " · " + lane, mode="markers", name=lane,
-                        marker={"symbol": _SYMBOLS[lane], "size": 11}, text=got["event"],
-                        customdata=got["detail"],
-                        hovertemplate="%{text}<br>%{x|%d %b %Y}<br>%{customdata}<extra></extra>")
+        labelled = lane in ("bootcamp", "milestones")  # evidence is too dense to label: hover shows it
+        fig.add_scatter(x=got["date"], y=got["bootcamp"] + " · " + lane, name=lane,
+                        mode="markers+text" if labelled else "markers",
+                        marker={"symbol": _SYMBOLS[lane], "size": 11}, text=got["event"] if labelled else None,
+                        textposition=["top center" if i % 2 == 0 else "bottom center" for i in range(len(got))],
+                        textfont={"size": 10}, hovertext=got["event"], customdata=got["detail"],
+                        hovertemplate="%{hovertext}<br>%{x|%d %b %Y}<br>%{customdata}<extra></extra>")
     for bootcamp, got in events.groupby("bootcamp", sort=False):
         end = got.loc[got["event"] == "actual end", "date"]
-        close = got.loc[got["event"].str.startswith("outcome window closes"), "date"]
+        close = got.loc[got["event"].str.startswith("latest M3"), "date"]
         if len(end) and len(close):
             fig.add_vrect(x0=end.iloc[0], x1=close.iloc[0], fillcolor="LightSkyBlue", opacity=0.2, line_width=0,
-                          annotation_text=f"{bootcamp}: outcome window", annotation_position="top left")
+                          annotation_text="outcome window", annotation_position="bottom right")
     fig.update_layout(title=title, xaxis_title="date", yaxis={"autorange": "reversed"}, legend_title="event",
                       height=max(260, 90 * events[["bootcamp", "lane"]].drop_duplicates().shape[0] + 120))
     return fig
