@@ -25,4 +25,7 @@ FRAMES: dict[str, Frame] = {f.name: f for f in (
     DESTINATION_CODES, APPROVED_BOOTCAMPS, POSTCODE_DISTRICTS,
 )}
 
-__all__ = ["FRAMES", "Field", "Frame"]
+#: Columns declared as pounds in any frame (exports give them a pounds format).
+MONEY_COLUMNS: frozenset[str] = frozenset(f.column for frame in FRAMES.values() for f in frame.fields if f.money)
+
+__all__ = ["FRAMES", "MONEY_COLUMNS", "Field", "Frame"]

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pandera.pandas as pa
 
-from auditkit.frames.fields import Field, Frame
+from auditkit.frames.fields import Field, Frame, Money
 from auditkit.frames.keys import UKPRN
 
 MODES: tuple[str, ...] = ("full-time", "part-time")
@@ -30,7 +30,7 @@ AIM_FIELDS: tuple[Field, ...] = (
     F("title", "title", "str", "Title of the bootcamp."),
     F("weeks", "weeks", "int", "Planned length in weeks."),
     F("mode", "mode", "str", "full-time or part-time."),
-    F("price", "price", "decimal", "Price per learner, in pounds."),
+    Money("price", "price", "decimal", "Price per learner, in pounds."),
     F("line", "", "int", "Line of the aim's [[contract.aim]] header in the file."),
 )
 _CHECKS: dict[str, list[pa.Check]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from auditkit.frames.fields import Field, Frame
+from auditkit.frames.fields import Field, Frame, Money
 from auditkit.frames.keys import LEARN_REF_NUMBER, UKPRN, ULN
 
 F = Field
@@ -22,7 +22,7 @@ EVIDENCE_FIELDS: tuple[Field, ...] = (
     F("document_date", "document_date", "date", "The date written on the document (offer date, invoice date, ...)."),
     F("received_date", "received_date", "date", "When the provider received it."),
     F("employer", "employer", "str", "Employer named on the document."),
-    F("amount", "amount", "decimal", "Money on the document, in pounds (invoices and payments)."),
+    Money("amount", "amount", "decimal", "Money on the document, in pounds (invoices and payments)."),
     F("reference", "reference", "str", "Invoice number, vacancy reference, ..."),
     F("file", "file", "str", "The document's path as listed in the manifest (relative to it), or relative to the "
       "document folder for a file no manifest lists."),

@@ -39,11 +39,17 @@ class Field:
     description: str = ""
     personal: str | None = None  # kind of personal data: name, dob, ni, address, phone, email, postcode
     required: bool = False  # the source requires it (minOccurs=1 in the XSD, a mandatory column or key)
+    money: bool = False  # pounds: exports show it in a pounds format
 
     @property
     def dtype(self) -> str:
         return DTYPES[self.kind]
 
+
+
+def Money(column: str, xml: str, kind: str = "decimal", description: str = "", **more: object) -> Field:
+    """A field of pounds (``money=True``): declared like :class:`Field`, shown in a pounds format by exports."""
+    return Field(column, xml, kind, description, money=True, **more)  # type: ignore[arg-type]
 
 
 #: A whole-frame check: a function of the frame giving one boolean per row, and the message when one is False.

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pandera.pandas as pa
 
-from auditkit.frames.fields import Field, Frame
+from auditkit.frames.fields import Field, Frame, Money
 from auditkit.frames.keys import AIM_SEQ_NUMBER, BOOTCAMP_AIM, ILR_YEAR, LEARN_REF_NUMBER, RETURN_ID, UKPRN, ULN
 from auditkit.reference.wave5 import CONTRIBUTION_PERCENT, LEARNER_TYPES, MILESTONES, SHARE_PERCENT
 
@@ -27,7 +27,7 @@ MILESTONE_FIELDS: tuple[Field, ...] = (
     F("milestone_date", "", "date", "M1: LearnStartDate + 14 days; M2/M3: the claiming aim's LearnStartDate; "
       "NaT when not claimed."),
     F("period", "", "str", "Collection period (R01-R12) of the ILR year the milestone date falls in."),
-    F("amount_due", "", "decimal", "What is earned, in pounds: share x price x (1 - contribution) when earned, "
+    Money("amount_due", "", "decimal", "What is earned, in pounds: share x price x (1 - contribution) when earned, "
       "else 0 (NA when the price is unknown)."),
     F("blocked_by", "", "str", "Comma-separated ids of the no-pay findings that block it, then pseudo-reasons "
       "(not-yet-14-days, ...); empty when none."),
@@ -41,14 +41,14 @@ MILESTONE_FIELDS: tuple[Field, ...] = (
     F("learn_act_end_date", "", "date", "Bootcamp LearnActEndDate."),
     F("comp_status", "", "int", "Bootcamp CompStatus."),
     F("outcome", "", "int", "Bootcamp Outcome."),
-    F("price", "", "decimal", "Contract price of the bootcamp aim for this provider, in pounds (NA when unknown)."),
+    Money("price", "", "decimal", "Contract price of the bootcamp aim for this provider, in pounds (NA when unknown)."),
     F("contribution", "", "decimal", "Employer contribution recorded on the bootcamp aim: 0, 0.1 or 0.3."),
     F("share", "", "decimal", "Share of the price paid at this milestone: 0.4, 0.3 or 0.3."),
-    F("amount_claimed", "", "decimal", "share x price x (1 - contribution) when claimed, else 0, in pounds."),
-    F("at_risk", "", "decimal", "amount_claimed - amount_due, in pounds."),
+    Money("amount_claimed", "", "decimal", "share x price x (1 - contribution) when claimed, else 0, in pounds."),
+    Money("at_risk", "", "decimal", "amount_claimed - amount_due, in pounds."),
     F("evidence_blocked_by", "", "str", "Comma-separated ids of the no-pay evidence findings (EV_*) on this "
       "milestone's claim; empty when none. They do not change earned: see at_risk_evidence."),
-    F("at_risk_evidence", "", "decimal", "The part of amount_due whose evidence has a no-pay finding "
+    Money("at_risk_evidence", "", "decimal", "The part of amount_due whose evidence has a no-pay finding "
       "(evidence_blocked_by): earned on the ILR, at risk until the evidence is produced; in pounds."),
 )
 #: Columns of :func:`funding_summary` (``return_id`` only with ``by_return=True``).
@@ -60,12 +60,12 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     F("claimed", "", "int", "Milestones claimed."),
     F("earned", "", "int", "Milestones earned."),
     F("unpriced", "", "int", "Claimed milestones without a contract price (left out of the amounts)."),
-    F("amount_claimed", "", "decimal", "Pounds claimed, exact to the penny."),
-    F("amount_due", "", "decimal", "Pounds earned."),
-    F("at_risk", "", "decimal", "Pounds claimed but not earned (amount_claimed - amount_due)."),
-    F("not_yet_due", "", "decimal", "The part of at_risk that is only not due yet (M1 blocked by nothing but "
+    Money("amount_claimed", "", "decimal", "Pounds claimed, exact to the penny."),
+    Money("amount_due", "", "decimal", "Pounds earned."),
+    Money("at_risk", "", "decimal", "Pounds claimed but not earned (amount_claimed - amount_due)."),
+    Money("not_yet_due", "", "decimal", "The part of at_risk that is only not due yet (M1 blocked by nothing but "
       "not-yet-14-days)."),
-    F("at_risk_evidence", "", "decimal", "Pounds earned on the ILR whose evidence has a no-pay finding (EV_*), "
+    Money("at_risk_evidence", "", "decimal", "Pounds earned on the ILR whose evidence has a no-pay finding (EV_*), "
       "beside at_risk (the pounds the ILR rules put at risk)."),
 )
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pandera.pandas as pa
 
-from auditkit.frames.fields import Field, Frame
+from auditkit.frames.fields import Field, Frame, Money
 from auditkit.frames.keys import BOOTCAMP_AIM, LEARN_REF_NUMBER, UKPRN, ULN
 
 F = Field
@@ -28,8 +28,8 @@ POPULATION_FIELDS: tuple[Field, ...] = (
     F("milestones", "", "int", "How many milestones are claimed."),
     F("severity", "", "str", "The worst finding on the learner: no-pay, error, warning, not-evaluated or none."),
     F("risk_score", "", "decimal", "The unit's risk score when one was given (NA otherwise)."),
-    F("book_value", "", "decimal", "Pounds claimed for the unit (M1 + M2 + M3)."),
-    F("amount_due", "", "decimal", "Pounds auditkit recomputes the unit earned."),
+    Money("book_value", "", "decimal", "Pounds claimed for the unit (M1 + M2 + M3)."),
+    Money("amount_due", "", "decimal", "Pounds auditkit recomputes the unit earned."),
 )
 ITEM_FIELDS: tuple[Field, ...] = (
     *_UNIT_FIELDS,
@@ -38,8 +38,8 @@ ITEM_FIELDS: tuple[Field, ...] = (
     F("selected_by", "", "str", "random, stratum, point (a monetary unit) or individually-significant."),
     F("hits", "", "int", "Monetary unit sampling: the selection points that fell on the item; else 1."),
     F("rank", "", "int", "Order of selection (1 first): extending the sample adds items after these."),
-    F("book_value", "", "decimal", "Pounds claimed for the unit."),
-    F("amount_due", "", "decimal", "Pounds auditkit recomputes the unit earned."),
+    Money("book_value", "", "decimal", "Pounds claimed for the unit."),
+    Money("amount_due", "", "decimal", "Pounds auditkit recomputes the unit earned."),
 )
 
 _MONEY = {c: [pa.Check.ge(0)] for c in ("book_value", "amount_due")}

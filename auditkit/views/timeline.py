@@ -94,7 +94,7 @@ def timeline_chart(events: pd.DataFrame, title: str = "Learner timeline") -> go.
                         textposition=["top center" if i % 2 == 0 else "bottom center" for i in range(len(got))],
                         textfont={"size": 10}, hovertext=got["event"], customdata=got["detail"],
                         hovertemplate="%{hovertext}<br>%{x|%d %b %Y}<br>%{customdata}<extra></extra>")
-    for bootcamp, got in events.groupby("bootcamp", sort=False):
+    for _, got in events.groupby("bootcamp", sort=False):
         end = got.loc[got["event"] == "actual end", "date"]
         close = got.loc[got["event"].str.startswith("latest M3"), "date"]
         if len(end) and len(close):

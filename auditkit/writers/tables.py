@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -115,26 +115,38 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
-    """Write each frame to its own sheet of a workbook (openpyxl): a bold, frozen header row, filters, dates as
-    dates, numbers as numbers and text as text (never a formula)."""
+#: Excel's number format for pounds, and the widest a column is made (characters).
+POUNDS_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
+MAX_WIDTH = 60
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, money: Iterable[str] | None = None) -> None:
+    """Write each frame to its own sheet of a workbook (openpyxl): a bold, frozen header row, filters, columns as
+    wide as their contents (up to :data:`MAX_WIDTH`), dates as dates, pounds (the columns declared as money, or
+    ``money``) in a pounds format, numbers as numbers and text as text (never a formula)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from auditkit.frames import MONEY_COLUMNS
+
+    pounds = set(MONEY_COLUMNS if money is None else money)
     book = Workbook(write_only=True)
     for name, frame in sheets.items():
         sheet = book.create_sheet(title=re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "Sheet")
         sheet.freeze_panes = "A2"
+        for i, column in enumerate(frame.columns, start=1):
+            sheet.column_dimensions[_column_letter(i)].width = _width(frame[column], str(column))
         header = []
         for column in frame.columns:
             cell = WriteOnlyCell(sheet, value=safe_cell(str(column)))
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)
+        is_money = [str(c) in pounds for c in frame.columns]
         for row in frame.itertuples(index=False, name=None):
             cells = []
-            for value in row:
+            for value, money_cell in zip(row, is_money, strict=True):
                 cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, never a formula
@@ -142,11 +154,23 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
                     cell.number_format = "yyyy-mm-dd hh:mm"
                 elif isinstance(cell.value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
+                elif money_cell and isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    cell.number_format = POUNDS_FORMAT
                 cells.append(cell)
             sheet.append(cells)
         if len(frame.columns):
             sheet.auto_filter.ref = f"A1:{_column_letter(len(frame.columns))}{len(frame) + 1}"
     book.save(path)
+
+
+def _width(values: pd.Series, header: str, sample: int = 500) -> float:
+    """A column width that fits the header and the first ``sample`` values (plus the filter button)."""
+    head = values.head(sample)
+    if pd.api.types.is_datetime64_any_dtype(head):
+        longest = 16 if (head.dropna().dt.normalize() != head.dropna()).any() else 10
+    else:
+        longest = int(head.astype("string").str.len().max()) if head.notna().any() else 0
+    return float(min(MAX_WIDTH, max(len(header) + 3, longest + 2)))
 
 
 def _column_letter(n: int) -> str:
