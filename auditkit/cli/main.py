@@ -28,6 +28,7 @@ from auditkit.cli.options import (
     width,
 )
 from auditkit.cli.output import Output
+from auditkit.errors import InputError
 from auditkit.funding.milestones import EVIDENCE_COUNTING
 from auditkit.privacy import mask_frame
 from auditkit.views.audit import AUDIT_FORMATS, README, write_audit
@@ -200,6 +201,37 @@ def audit(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None
         Output(fmt, out).revealed(reveal, "audit")
         write_audit(case, out, fmt, reveal=reveal)
     click.echo((out / README).read_text(encoding="utf-8"), nl=False)
+
+
+@main.command()
+@case_inputs
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write report.html, report.xlsx, report.ipynb (and report.pdf) into.")
+@click.option("--provider", type=int, default=None, help="Report on this provider (UKPRN) only.")
+@click.option("--pdf", is_flag=True, help="Also print the report to report.pdf with headless Chromium.")
+@click.option("--reveal", is_flag=True, help="Show personal data unmasked (a deliberate act, logged).")
+def report(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+           return_files: tuple[str, ...], as_of: dt.datetime | None, out: Path, provider: int | None, pdf: bool,
+           reveal: bool) -> None:
+    """Write the audit report: a self-contained HTML page (opens with no network), a workbook of the same
+    tables, the executed notebook and, with --pdf, a PDF. Masked by default.
+
+    Example: auditkit report samples --out report-2025-04 --pdf
+    """
+    from auditkit.report import build_report
+
+    with input_errors():
+        if len(paths) != 1 or return_files:
+            raise InputError("report takes one case folder (or file), without --return")
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        Output("csv", out).revealed(reveal, "report")
+        inputs = {"CONTRACTS": contracts or "", "EVIDENCE": evidence or "", "EMPLOYERS": employers or "",
+                  "AS_OF": as_of.date().isoformat() if as_of else ""}
+        files = build_report(case, paths[0], out, provider=provider, pdf=pdf, reveal=reveal,
+                             inputs={k: str(v) for k, v in inputs.items()})
+    for path in (files.html, files.workbook, files.pdf):
+        if path is not None:
+            click.echo(f"Wrote {path}")
 
 
 @main.command()
