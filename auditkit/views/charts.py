@@ -89,3 +89,25 @@ def kpi_chart(values: pd.DataFrame, ukprn: int, kpi: str, *, cumulative: bool = 
     fig.update_layout(title=title or f"{axis} of provider {ukprn}, {kind}", xaxis_title="month",
                       yaxis_title=axis, legend_title="bootcamp aim")
     return fig
+
+
+def kpi_providers_chart(values: pd.DataFrame, kpi: str, *, cumulative: bool = True, title: str | None = None
+                        ) -> go.Figure:
+    """A KPI of every provider side by side by month (the providers' totals, ``all``), with the target.
+
+    ``values`` is :attr:`auditkit.measures.kpis.KPIResult.values`; points carry ``customdata`` (ukprn, ``all``,
+    kpi, month) like :func:`kpi_chart`.
+    """
+    rows = values[(values["kpi"] == kpi) & (values["bootcamp_aim"] == "all")]
+    scale, axis = _kpi_scale(kpi)
+    column = "cumulative_value" if cumulative else "value"
+    fig = go.Figure()
+    for ukprn, part in rows.sort_values("month").groupby("ukprn", sort=True):
+        fig.add_scatter(x=part["month"].astype(str), y=(part[column].astype("Float64") * scale).astype(float),
+                        mode="lines+markers", name=str(ukprn),
+                        customdata=part[["ukprn", "bootcamp_aim", "kpi", "month"]].astype(str).to_numpy())
+    if len(rows):
+        _target_line(fig, rows["target"].iloc[0], scale, rows["direction"].iloc[0])
+    fig.update_layout(title=title or f"{axis}: providers side by side", xaxis_title="month", yaxis_title=axis,
+                      legend_title="provider (UKPRN)")
+    return fig

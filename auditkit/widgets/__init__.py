@@ -1,0 +1,6 @@
+"""The apps of the notebooks and the Voila app (layer 8): each owns its widgets and calls tested functions."""
+
+from auditkit.widgets.base import App
+from auditkit.widgets.kpi_trends import KpiTrends
+
+__all__ = ["App", "KpiTrends"]
