@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -292,13 +291,36 @@ def rules_cmd(fmt: str, ids: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("folder", required=False, type=click.Path(path_type=Path), default=Path("notebooks"))
-def lab(folder: Path) -> None:
-    """Open JupyterLab on the notebooks.
+@click.argument("case", required=False, type=click.Path(exists=True, path_type=Path), default=Path("."))
+def lab(case: Path) -> None:
+    """Open JupyterLab on the notebooks, with CASE (default: this folder) as their case. The notebooks are copied
+    into CASE/.auditkit/notebooks the first time (your edits there are kept).
 
-    Example: auditkit lab
+    Example: auditkit lab samples
     """
-    raise SystemExit(subprocess.call([sys.executable, "-m", "jupyter", "lab", str(folder)]))
+    from auditkit.widgets.launch import case_environment, case_notebooks, lab_command
+
+    folder = case_notebooks(case)
+    click.echo(f"JupyterLab on {folder} (case {case})")
+    raise SystemExit(subprocess.call(lab_command(folder), env=case_environment(case)))
+
+
+@main.command()
+@click.argument("case", type=click.Path(exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True,
+              help="Port on localhost (the app listens on 127.0.0.1 only).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the app in the browser.")
+def app(case: Path, port: int, open_browser: bool) -> None:
+    """Serve the walk-through, the QA visit and the KPI trends of CASE as a Voila app on localhost.
+
+    Example: auditkit app samples --port 8866
+    """
+    from auditkit.widgets.launch import case_environment, case_notebooks, voila_command
+
+    folder = case_notebooks(case)
+    click.echo(f"auditkit app on http://127.0.0.1:{port}/ (case {case}); Ctrl-C stops it")
+    raise SystemExit(subprocess.call(voila_command(folder, port, open_browser=open_browser),
+                                     env=case_environment(case)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from auditkit.case import Case
 from auditkit.measures.kpis import KPI_BY_ID
+from auditkit.report.display import STYLE, ReportPage
 from auditkit.views.charts import kpi_chart, kpi_trend_chart
 from auditkit.views.drill import members_behind
 from auditkit.widgets.base import App
@@ -28,11 +29,12 @@ class KpiTrends(App):
         self.kpi = w.Dropdown(options=[(k.label, k.id) for k in KPI_BY_ID.values()], value=kpi, description="KPI")
         self.by = w.ToggleButtons(options=[("over months", "months"), ("over returns", "returns")], value="months")
         self.figure = _figure_widget(go.Figure())
+        self.chart_box = w.Box([self.figure])
         self.members = w.HTML("<em>Click a point to list the learners behind it.</em>")
         self.last_members = pd.DataFrame()
         for control in (self.provider, self.kpi, self.by):
             control.observe(self.guarded(lambda _: self.draw()), names="value")
-        self.view = w.VBox([w.HBox([self.provider, self.kpi, self.by]), self.figure, self.status, self.members,
+        self.view = w.VBox([w.HBox([self.provider, self.kpi, self.by]), self.chart_box, self.status, self.members,
                             self.log], layout=w.Layout(width="100%"))
         self.guarded(self.draw)()
 
@@ -45,12 +47,11 @@ class KpiTrends(App):
         return kpi_chart(self.case.kpis.values, int(self.provider.value), str(self.kpi.value))
 
     def draw(self) -> None:
+        """A new figure widget for the chosen chart (replacing the traces of a shown one does not always reach
+        the browser)."""
         fresh = self.chart()
-        with self.figure.batch_update():
-            self.figure.data = []
-            self.figure.layout = fresh.layout
-            for trace in fresh.data:
-                self.figure.add_trace(trace)
+        self.figure = _figure_widget(fresh)
+        self.chart_box.children = [self.figure]
         for trace in self.figure.data:
             trace.on_click(self.guarded(self.clicked))
         self.say(f"{len(fresh.data)} lines; click a point for its learners.")
@@ -71,8 +72,8 @@ class KpiTrends(App):
         title = (f"<b>{html.escape(KPI_BY_ID[str(point[2])].label)}</b>, provider {point[0]}, aim "
                  f"{html.escape(str(point[1]))}, {html.escape(where)}: {len(members)} members "
                  f"({int((members['role'] == 'numerator').sum()) if len(members) else 0} in the numerator)")
-        table = members.head(200).to_html(index=False, border=0, classes="members") if len(members) else ""
-        self.members.value = f'<div class="kpi-members">{title}{table}</div>'
+        table = ReportPage().table(members, limit=200)
+        self.members.value = f'{STYLE}<div class="kpi-members">{title}{table}</div>'
         return members
 
 

@@ -1,0 +1,5 @@
+"""``python -m auditkit.cli``: the command line, as ``auditkit``."""
+
+from auditkit.cli import main
+
+main()
