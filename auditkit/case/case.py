@@ -222,6 +222,16 @@ class Case:
                         f" ({reason})" if reason else "")
         return found
 
+    # -- SQL ---------------------------------------------------------------------------------------------------
+    def sql(self, query: str, *, reveal: bool = False) -> pd.DataFrame:
+        """``query`` (DuckDB SQL) over the case's frames as tables (:mod:`auditkit.case.sql`), masked unless
+        ``reveal`` (a deliberate act, logged)."""
+        from auditkit.case.sql import run_sql
+
+        if reveal:
+            log.warning("personal data revealed: SQL over unmasked frames")
+        return run_sql(self, query, reveal=reveal)
+
     # -- sampling ----------------------------------------------------------------------------------------------
     def population(self, unit: Unit = "learner") -> pd.DataFrame:
         """The learners (or bootcamp aims, ``unit="aim"``) with a claim: what a sample is drawn from."""

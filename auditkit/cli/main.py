@@ -202,6 +202,27 @@ def audit(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None
     click.echo((out / README).read_text(encoding="utf-8"), nl=False)
 
 
+@main.command("sql")
+@case_inputs
+@click.argument("query")
+@output_options
+def sql_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+            return_files: tuple[str, ...], as_of: dt.datetime | None, query: str, fmt: str | None, out: Path | None,
+            reveal: bool) -> None:
+    """Run QUERY, DuckDB SQL, over the case: the ILR frames of the returns audited (learners, deliveries, ...),
+    returns_read, findings, milestones, funding, kpi_values, kpi_members, kpi_trends, changes, evidence and
+    employers. Masked unless --reveal. No file outside the case is read.
+
+    Example: auditkit sql samples "SELECT ukprn, sum(at_risk) FROM milestones GROUP BY 1"
+    """
+    output = Output.of(fmt, out)
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        output.revealed(reveal, "sql")
+        result = case.sql(query, reveal=reveal)
+        output.write(result, lambda: result.to_string(index=False, max_colwidth=60) + "\n", "rows")
+
+
 @main.command()
 @case_inputs
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
