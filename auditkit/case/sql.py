@@ -50,7 +50,7 @@ def case_tables(case: Case, reveal: bool = False) -> dict[str, Callable[[], pd.D
     if case.evidence is not None:
         tables["evidence"] = masked(lambda: case.evidence.evidence)  # type: ignore[union-attr]
     if case.employers is not None:
-        tables["employers"] = lambda: case.employers  # type: ignore[return-value]
+        tables["employers"] = lambda: case.employers
     return tables
 
 
