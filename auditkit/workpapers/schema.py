@@ -105,9 +105,9 @@ def _create_tables(conn: sa.Connection) -> None:
 
 def _append_only(conn: sa.Connection) -> None:
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
+        conn.execute(sa.text(  # text(): the driver's placeholders are escaped (plpgsql's % is not one)
             "CREATE OR REPLACE FUNCTION auditkit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'workpapers: % is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$")
+            "RAISE EXCEPTION 'workpapers: % is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$"))
         for table in APPEND_ONLY:
             conn.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                                  "FOR EACH ROW EXECUTE FUNCTION auditkit_append_only()")
