@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+
 import pandas as pd
 
 from auditkit.case import Case
@@ -74,7 +75,8 @@ def finding_checks(case: Case) -> pd.DataFrame:
     rows = []
     for f in findings.itertuples(index=False):
         source = _LINE.sub("", str(f.source)) if pd.notna(f.source) else ""
-        return_id = return_of_path.get(source) or latest.get(_int(f.ukprn), "")
+        ukprn = _int(f.ukprn)
+        return_id = return_of_path.get(source) or (latest.get(ukprn, "") if ukprn is not None else "")
         aim = _row(aims, (return_id, f.ukprn, f.learn_ref_number, f.aim_seq_number))
         learner = _row(learners, (return_id, f.ukprn, f.learn_ref_number))
         bootcamp_aim = aim.get("learn_aim_ref") if aim is not None else None
@@ -86,7 +88,7 @@ def finding_checks(case: Case) -> pd.DataFrame:
                 read.append(aim.get(aim_columns[element]))
             elif learner is not None and element in learner_columns:
                 read.append(learner.get(learner_columns[element]))
-        rows.append({"kind": "finding", "rule_id": f.rule_id, "stage": None, "ukprn": _int(f.ukprn),
+        rows.append({"kind": "finding", "rule_id": f.rule_id, "stage": None, "ukprn": ukprn,
                      "learner_key": key, "learn_ref_number": _none(f.learn_ref_number), "uln": _none(f.uln),
                      "bootcamp_aim": _none(bootcamp_aim), "aim_start": aim_start or None, "field": _none(f.field),
                      "fingerprint": fingerprint(f.rule_id, f.field, f.value, *read), "return_id": return_id or None,
@@ -120,7 +122,7 @@ def stage_checks(case: Case) -> pd.DataFrame:
 
 def _latest_return_by_provider(returns: pd.DataFrame) -> dict[int, str]:
     ordered = returns.sort_values("file_preparation_date", kind="stable")
-    return {_int(u): str(r) for u, r in zip(ordered["ukprn"], ordered["return_id"], strict=True) if pd.notna(u)}
+    return {int(u): str(r) for u, r in zip(ordered["ukprn"], ordered["return_id"], strict=True) if pd.notna(u)}
 
 
 def latest_returns(case: Case) -> dict[int, str]:

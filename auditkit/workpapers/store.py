@@ -96,7 +96,7 @@ class Store:
             firing = {r["check_id"] for r in records}
             gone = [{"b_id": c.check_id, "resolved_in": latest.get(c.ukprn)} for c in stored.values()
                     if c.kind == "finding" and c.check_id not in firing and c.resolved_in is None
-                    and (ran is None or c.rule_id in ran)]
+                    and c.rule_id in ran]
             if new:
                 conn.execute(s.checks.insert(), new)
             if seen:
@@ -126,13 +126,13 @@ class Store:
                 kind, fingerprint = known.get(check, (None, None))
                 _check_verdict(check, kind, verdict, note)
                 now = utcnow()
-                history_id = conn.execute(s.history.insert().values(
+                history_id = _insert(conn, s.history.insert().values(
                     check_id=check, event="verdict", verdict=verdict, note=note or "", user=who, recorded_at=now,
-                    fingerprint=fingerprint)).inserted_primary_key[0]
+                    fingerprint=fingerprint))
                 values = {"verdict": verdict, "note": note or "", "user": who, "recorded_at": now,
                           "fingerprint": fingerprint, "history_id": history_id}
                 _upsert(conn, s.verdicts, {"check_id": check, **values}, "check_id", values)
-                ids.append(int(history_id))
+                ids.append(history_id)
         return ids
 
     def signoff(self, check: str, role: str, *, user: str | None = None) -> int:
@@ -159,12 +159,12 @@ class Store:
                     raise StoreError(f"check {check}: {who} prepared it and cannot also review it; another user "
                                      "signs it off as reviewer")
             now = utcnow()
-            history_id = conn.execute(s.history.insert().values(
+            history_id = _insert(conn, s.history.insert().values(
                 check_id=check, event=f"signoff-{role}", verdict=current.verdict, note="", user=who,
-                recorded_at=now, fingerprint=current.fingerprint)).inserted_primary_key[0]
-            conn.execute(s.signoffs.insert().values(check_id=check, role=role, user=who, recorded_at=now,
+                recorded_at=now, fingerprint=current.fingerprint))
+            _insert(conn, s.signoffs.insert().values(check_id=check, role=role, user=who, recorded_at=now,
                                                     history_id=current.history_id))
-        return int(history_id)
+        return history_id
 
     # -- reading -----------------------------------------------------------------------------------------------
     def current(self, *, ukprn: int | None = None, learn_ref_number: str | None = None,
@@ -221,10 +221,9 @@ class Store:
                    *, user: str | None = None) -> int:
         """Record that personal ``fields`` of a learner were revealed (who, when, why); gives its id."""
         with self.engine.begin() as conn:
-            return int(conn.execute(s.reveals.insert().values(
+            return _insert(conn, s.reveals.insert().values(
                 user=current_user(user or self.user), recorded_at=utcnow(), ukprn=ukprn,
-                learn_ref_number=learn_ref_number, fields=",".join(fields), reason=reason or "")
-            ).inserted_primary_key[0])
+                learn_ref_number=learn_ref_number, fields=",".join(fields), reason=reason or ""))
 
     def reveals(self) -> pd.DataFrame:
         """Every reveal of personal data recorded, in order."""
@@ -236,10 +235,10 @@ class Store:
                       *, user: str | None = None) -> int:
         """Record a sample drawn (its method, parameters, seed and items, kept as JSON); gives its id."""
         with self.engine.begin() as conn:
-            return int(conn.execute(s.samples.insert().values(
+            return _insert(conn, s.samples.insert().values(
                 user=current_user(user or self.user), recorded_at=utcnow(), method=method,
                 parameters=json.dumps(dict(parameters), sort_keys=True, default=str), seed=seed,
-                items=json.dumps(list(items), default=str))).inserted_primary_key[0])
+                items=json.dumps(list(items), default=str)))
 
     def samples(self) -> pd.DataFrame:
         """Every sample recorded, parameters and items read back from JSON."""
@@ -256,8 +255,8 @@ def open_store(where: Any = None, url: str | None = None, *, user: str | None = 
     return Store(create_store_engine(store_url(where, url)), user=user)
 
 
-def _rules_run(case: Any) -> set[str] | None:
-    """The rule ids the case ran (None: every rule); evidence checks only with evidence."""
+def _rules_run(case: Any) -> set[str]:
+    """The rule ids the case ran (its ``rules``, else every rule); the evidence checks only with evidence."""
     from auditkit.rules import get_rules
 
     ids = {r.id for r in get_rules(case.rules)}
@@ -352,6 +351,13 @@ def _upsert(conn: sa.Connection, table: sa.Table, row: dict[str, Any], key: str,
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         conn.execute(sqlite_insert(table).values(**row).on_conflict_do_update(index_elements=[key], set_=values))
+
+
+def _insert(conn: sa.Connection, statement: Any) -> int:
+    """Run an INSERT; gives the new row's id."""
+    key = conn.execute(statement).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _reason(exc: BaseException) -> str:
