@@ -53,6 +53,8 @@ WORKPAPER_FIELDS: tuple[Field, ...] = (
     F("preparer", "", "str", "Who signed the check off as preparer (latest)."),
     F("reviewer", "", "str", "Who signed the check off as reviewer (latest)."),
     F("edited_after_review", "", "bool", "True when the verdict changed after a sign-off."),
+    F("message", "", "str", "The finding's message in the case audited (personal values masked unless revealed); "
+      "empty when the store is read without a case."),
 )
 WORKPAPERS = Frame("workpapers", "One row per check: its verdict, status and sign-offs.", WORKPAPER_FIELDS,
                    given_by="`auditkit.workpapers.open_store(case).current()` and `auditkit workpapers CASE`: the "

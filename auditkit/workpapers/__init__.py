@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditkit.workpapers.engine import STORE_ENV, STORE_FILE, USER_ENV, StoreError, current_user
+from auditkit.workpapers.export import case_workpapers
 from auditkit.workpapers.identity import check_id, learner_key, stage_check_id
 from auditkit.workpapers.store import Store, open_store
 
@@ -21,5 +22,5 @@ def store_for(case: Any) -> Store:
     return store
 
 
-__all__ = ["STORE_ENV", "STORE_FILE", "USER_ENV", "Store", "StoreError", "check_id", "current_user",
+__all__ = ["STORE_ENV", "STORE_FILE", "USER_ENV", "Store", "StoreError", "case_workpapers", "check_id", "current_user",
            "learner_key", "open_store", "stage_check_id", "store_for"]

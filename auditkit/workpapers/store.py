@@ -73,14 +73,15 @@ class Store:
                 conn.execute(s.checks.insert(), new)
         return len(new)
 
-    def sync(self, case: Any) -> pd.DataFrame:
+    def sync(self, case: Any, findings: pd.DataFrame | None = None) -> pd.DataFrame:
         """Bring ``case``'s findings and walk-through stages into the store and give :meth:`current`.
 
         New checks are added; a known check that fires again takes its new fingerprint and return (a verdict
         given on another fingerprint is then due a re-review) and is no longer resolved; a stored finding of a
         provider and rule the case checked that no longer fires is marked resolved in the provider's latest
-        return."""
-        found = pd.concat([finding_checks(case), stage_checks(case)], ignore_index=True)
+        return. ``findings``: :func:`~auditkit.workpapers.identity.finding_checks` of the case, when already made."""
+        found = pd.concat([finding_checks(case) if findings is None else findings, stage_checks(case)],
+                          ignore_index=True)
         records = _records(found)
         latest = latest_returns(case)
         ran = _rules_run(case)
