@@ -25,7 +25,13 @@ class PostgresUnavailable(RuntimeError):
 
 
 def bin_dir() -> Path:
-    """The folder of initdb and pg_ctl (Debian: /usr/lib/postgresql/<version>/bin; else on PATH)."""
+    """The folder of initdb and pg_ctl: ``AUDITKIT_PG_BIN``, else Debian's /usr/lib/postgresql/<version>/bin, else
+    on PATH."""
+    given = os.environ.get("AUDITKIT_PG_BIN")
+    if given:
+        if not (Path(given) / "initdb").is_file():
+            raise PostgresUnavailable(f"AUDITKIT_PG_BIN={given}: no initdb there")
+        return Path(given)
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
     if found:
         return Path(found[-1]).parent
