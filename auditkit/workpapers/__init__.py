@@ -7,15 +7,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from auditkit.case import Case
 from auditkit.workpapers.engine import STORE_ENV, STORE_FILE, USER_ENV, StoreError, current_user
 from auditkit.workpapers.export import case_workpapers
 from auditkit.workpapers.identity import check_id, learner_key, stage_check_id
 from auditkit.workpapers.store import Store, open_store
 
 
-def store_for(case: Any) -> Store:
+def store_for(case: Case) -> Store:
     """The store of ``case`` (``AUDITKIT_STORE`` or the case folder's), synced with the case's findings once."""
     store = open_store(case)
     store.sync(case)

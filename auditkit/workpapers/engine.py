@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from auditkit.case import Case
 from auditkit.errors import InputError
 
 #: Environment variable naming the store's database URL (``--store`` wins over it).
@@ -109,10 +110,12 @@ def store_url(where: object = None, url: str | None = None) -> str:
             return sqlite_url(path.resolve())
         folder = path if path.is_dir() else path.parent
         return sqlite_url((folder / STORE_FILE).resolve())
+    if not isinstance(where, Case):
+        raise StoreError(f"the store of a case, a case folder or a .sqlite file, not of a {type(where).__name__}")
     return sqlite_url((case_folder(where) / STORE_FILE).resolve())
 
 
-def case_folder(case: Any) -> Path:
+def case_folder(case: Case) -> Path:
     """The case's folder: the folder holding all its inputs (ILR files, contracts, evidence, register)."""
     files = case.files
     paths = [Path(str(s.path)) for s in files.ilr]

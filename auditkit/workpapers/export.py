@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
+from auditkit.case import Case
 from auditkit.workpapers.identity import finding_checks
 from auditkit.workpapers.store import Store
 
 
-def case_workpapers(case: Any, store: Store, *, reveal: bool = False, reason: str = "") -> pd.DataFrame:
+def case_workpapers(case: Case, store: Store, *, reveal: bool = False, reason: str = "") -> pd.DataFrame:
     """``store`` synced with ``case`` (:meth:`Store.sync`): the ``workpapers`` frame, each finding with its message
     in the case, personal values masked; ``reveal`` shows them, and the store's reveal log records it."""
     checks = finding_checks(case)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
+from auditkit.case import Case
 from auditkit.frames.workpapers import (
     FINDING_VERDICTS,
     NOTE_REQUIRED,
@@ -62,7 +64,7 @@ class Store:
         return f"Store({self.url}, user={self.user!r})"
 
     # -- checks ----------------------------------------------------------------------------------------------
-    def add_checks(self, rows: pd.DataFrame | Iterable[Mapping[str, Any]], return_id: str | None = None) -> int:
+    def add_checks(self, rows: pd.DataFrame | Iterable[Mapping[str, object]], return_id: str | None = None) -> int:
         """Add the checks ``rows`` (columns of :data:`auditkit.workpapers.identity.CHECK_COLUMNS`) not yet
         stored; gives how many were added. Known checks are left as they are (see :meth:`sync`)."""
         records = _records(rows)
@@ -73,7 +75,7 @@ class Store:
                 conn.execute(s.checks.insert(), new)
         return len(new)
 
-    def sync(self, case: Any, findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    def sync(self, case: Case, findings: pd.DataFrame | None = None) -> pd.DataFrame:
         """Bring ``case``'s findings and walk-through stages into the store and give :meth:`current`.
 
         New checks are added; a known check that fires again takes its new fingerprint and return (a verdict
@@ -174,7 +176,7 @@ class Store:
         return WORKPAPERS.conform(self.current_rows(ukprn=ukprn, learn_ref_number=learn_ref_number, checks=checks))
 
     def current_rows(self, *, ukprn: int | None = None, learn_ref_number: str | None = None,
-                     checks: Sequence[str] | None = None) -> list[dict[str, Any]]:
+                     checks: Sequence[str] | None = None) -> list[dict[str, object]]:
         """:meth:`current` as plain dicts (the walk-through's fast path)."""
         c, v = s.checks, s.verdicts
         query = sa.select(c, v.c.verdict, v.c.note, v.c.user, v.c.recorded_at,
@@ -206,7 +208,7 @@ class Store:
             rows = [dict(r._mapping) for r in conn.execute(query.order_by(h.c.history_id))]
         return WORKPAPER_HISTORY.conform(rows)
 
-    def learner(self, ukprn: int, learn_ref_number: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def learner(self, ukprn: int, learn_ref_number: str) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         """One learner's checks (as :meth:`current_rows`) and their history rows: what the walk-through reads on
         every learner switch."""
         rows = self.current_rows(ukprn=ukprn, learn_ref_number=learn_ref_number)
@@ -232,7 +234,7 @@ class Store:
             return pd.DataFrame([dict(r._mapping) for r in conn.execute(
                 sa.select(s.reveals).order_by(s.reveals.c.reveal_id))], columns=[c.name for c in s.reveals.c])
 
-    def record_sample(self, method: str, parameters: Mapping[str, Any], seed: int | None, items: Sequence[Any],
+    def record_sample(self, method: str, parameters: Mapping[str, object], seed: int | None, items: Sequence[object],
                       *, user: str | None = None) -> int:
         """Record a sample drawn (its method, parameters, seed and items, kept as JSON); gives its id."""
         with self.engine.begin() as conn:
@@ -250,13 +252,13 @@ class Store:
         return pd.DataFrame(rows, columns=[c.name for c in s.samples.c])
 
 
-def open_store(where: Any = None, url: str | None = None, *, user: str | None = None) -> Store:
+def open_store(where: Case | str | Path | None = None, url: str | None = None, *, user: str | None = None) -> Store:
     """The workpaper store of ``where`` (a case, its folder or a ``.sqlite`` file): ``url`` if given, else
     ``AUDITKIT_STORE``, else ``<case folder>/.auditkit/workpapers.sqlite``. Created and migrated when new."""
     return Store(create_store_engine(store_url(where, url)), user=user)
 
 
-def _rules_run(case: Any) -> set[str]:
+def _rules_run(case: Case) -> set[str]:
     """The rule ids the case ran (its ``rules``, else every rule); the evidence checks only with evidence."""
     from auditkit.rules import get_rules
 
