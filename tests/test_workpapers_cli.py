@@ -1,9 +1,8 @@
 """The workpaper commands: auditkit verdict, signoff and workpapers (in-process, on the shared samples case, with
-the store in a temporary file)."""
+a new store on each back end)."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import openpyxl
@@ -17,40 +16,46 @@ from tests.test_privacy_commands import leaks
 
 
 @pytest.fixture
-def run(samples_case, commands_open, tmp_path, monkeypatch):
-    """``run(*args, user=...)``: a workpaper command on the samples, its store in ``tmp_path``."""
+def run(samples_case, commands_open, tmp_path, monkeypatch, store_url):
+    """``run(command, *args, user=...)``: a workpaper command on the samples, with a new store (SQLite, then
+    PostgreSQL) given as ``--store``."""
     commands_open(samples_case)
     monkeypatch.delenv("AUDITKIT_STORE", raising=False)
-    url = f"sqlite:///{tmp_path / 'wp.sqlite'}"
+    url = store_url
 
     def invoke(command: str, *args: str, user: str = "ann"):
         monkeypatch.setenv("AUDITKIT_USER", user)
         return CliRunner().invoke(main, [command, "samples", "--store", url, *args])
 
+    def papers(*args: str, ext: str = "csv") -> pd.DataFrame:
+        """``auditkit workpapers`` written to a file (stdout and stderr are one stream in older click)."""
+        out = tmp_path / f"papers.{ext}"
+        result = invoke("workpapers", "--out", str(out), *args)
+        assert result.exit_code == 0, result.output
+        if ext == "json":
+            return pd.DataFrame(json.loads(out.read_text(encoding="utf-8")))
+        return pd.read_csv(out, dtype=str)
+
     invoke.url = url
+    invoke.papers = papers
     return invoke
 
 
-def _csv(result) -> pd.DataFrame:
-    assert result.exit_code == 0, result.output
-    return pd.read_csv(io.StringIO(result.stdout), dtype=str)
-
-
 def test_a_verdict_recorded_on_the_command_line_shows_in_the_workpapers(run, samples_case):
-    papers = _csv(run("workpapers", "--format", "csv"))
+    papers = run.papers()
     assert (papers["kind"] == "finding").sum() == len(samples_case.raw_findings)
     check = papers.loc[papers["rule_id"] == "W5_DATE_04", "check_id"].iloc[0]
     result = run("verdict", "--check", check, "--verdict", "explained", "--note", "month mistyped; see e-mail")
     assert result.exit_code == 0 and f"Recorded explained on check {check} for ann" in result.output
-    row = _csv(run("workpapers", "--format", "csv")).set_index("check_id").loc[check]
+    row = run.papers().set_index("check_id").loc[check]
     assert (row["verdict"], row["note"], row["status"], row["user"]) == (
         "explained", "month mistyped; see e-mail", "done", "ann")
-    open_list = json.loads(run("workpapers", "--open", "--format", "json").stdout)
-    assert check not in {r["check_id"] for r in open_list} and len(open_list) == len(papers) - 1
+    open_list = run.papers("--open", ext="json")
+    assert check not in set(open_list["check_id"]) and len(open_list) == len(papers) - 1
 
 
 def test_sign_offs_on_the_command_line_follow_the_rule(run):
-    papers = _csv(run("workpapers", "--format", "csv"))
+    papers = run.papers()
     check = papers.loc[papers["kind"] == "finding", "check_id"].iloc[0]
     assert run("verdict", "--check", check, "--verdict", "fail").exit_code == 0
     assert "Signed off 1 checks as preparer" in run("signoff", "--role", "preparer", "--all").output
@@ -75,7 +80,7 @@ def test_bad_inputs_end_with_a_clear_message_and_status_2(run, args, message):
 
 
 def test_an_explained_verdict_without_a_note_is_refused(run):
-    check = _csv(run("workpapers", "--format", "csv"))["check_id"].iloc[0]
+    check = run.papers()["check_id"].iloc[0]
     result = run("verdict", "--check", check, "--verdict", "explained")
     assert result.exit_code == 2 and "needs a note" in result.output
 

@@ -25,8 +25,11 @@ def _checks(prefix: str, n: int) -> pd.DataFrame:
 
 
 def _write_until_killed(url: str, checks: list[str], fd: int, first: int) -> None:
-    """The child: record verdicts one after another, writing each history id to ``fd`` once it is committed."""
+    """The child: say it is ready (``R``), then record verdicts one after another, writing each history id to ``fd``
+    once it is committed."""
     store = open_store(url=url, user="writer")
+    store.current_rows(checks=checks[:1])  # the first statements compiled before the kills begin
+    os.write(fd, b"R\n")
     n = first
     while True:
         history_id = store.record(checks[n % len(checks)], "query" if n % 2 else "pass", f"note {n}")
@@ -53,11 +56,12 @@ def test_a_writer_killed_at_random_points_loses_no_confirmed_verdict(tmp_path):
             finally:
                 os._exit(1)
         os.close(write)
-        time.sleep(rng.uniform(0.005, 0.08))
+        head = os.read(read, 4096)  # waits for the child to be ready: the kills land among its writes
+        time.sleep(rng.uniform(0.0, 0.05))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         with os.fdopen(read, "rb") as pipe:
-            got = [int(line) for line in pipe.read().split()]
+            got = [int(line) for line in (head + pipe.read()).split() if line != b"R"]
         rounds_with_writes += bool(got)
         confirmed += got
     assert rounds_with_writes >= KILLS // 2, "most kills must land while the writer is writing"
