@@ -113,3 +113,14 @@ def test_case_store_is_the_case_folders_store_synced_with_the_case(returns, monk
     assert second.store is store  # once per case
     assert set(finding_checks(second)["check_id"]) <= set(store.current()["check_id"])
     assert isinstance(store_for(second).current(), pd.DataFrame)
+
+
+def test_revealing_a_learner_is_logged_in_the_store_with_the_fields_shown(returns, store_url):
+    _, second = returns
+    with open_store(url=store_url, user="ann") as store:
+        learner = store.reveal_learner(second, 10090001, "FLD0071", "checking the ID document")
+        log = store.reveals()
+    assert "***" not in str(learner.records["family_name"].iloc[0])
+    assert log[["user", "ukprn", "learn_ref_number", "reason"]].values.tolist() == [
+        ["ann", 10090001, "FLD0071", "checking the ID document"]]
+    assert {"family_name", "date_of_birth", "ni_number"} <= set(log["fields"].iloc[0].split(","))

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from auditkit.case import Case
+from auditkit.case.learners import Learner
 from auditkit.frames.workpapers import (
     FINDING_VERDICTS,
     NOTE_REQUIRED,
@@ -24,6 +25,7 @@ from auditkit.frames.workpapers import (
     WORKPAPER_HISTORY,
     WORKPAPERS,
 )
+from auditkit.privacy import PERSONAL_COLUMNS
 from auditkit.workpapers import schema as s
 from auditkit.workpapers.engine import StoreError, create_store_engine, current_user, shown_url, store_url
 from auditkit.workpapers.identity import finding_checks, latest_returns, stage_checks
@@ -227,6 +229,16 @@ class Store:
             return _insert(conn, s.reveals.insert().values(
                 user=current_user(user or self.user), recorded_at=utcnow(), ukprn=ukprn,
                 learn_ref_number=learn_ref_number, fields=",".join(fields), reason=reason or ""))
+
+    def reveal_learner(self, case: Case, ukprn: int, learn_ref_number: str, reason: str) -> Learner:
+        """One learner of ``case`` with personal values shown (:meth:`auditkit.case.Case.learner`), the reveal
+        recorded in the store first: who, when, which learner, which personal fields, why."""
+        if not reason.strip():
+            raise StoreError("a reveal of personal data needs a reason")
+        shown = case.learner(ukprn, learn_ref_number)  # raises for a learner the case does not hold
+        fields = [c for frame in (shown.records, shown.aims) for c in frame.columns if c in PERSONAL_COLUMNS]
+        self.log_reveal(ukprn, learn_ref_number, dict.fromkeys(fields), reason)
+        return case.learner(ukprn, learn_ref_number, reveal=True, reason=reason)
 
     def reveals(self) -> pd.DataFrame:
         """Every reveal of personal data recorded, in order."""
