@@ -4,6 +4,7 @@ that the database refuses to change, migrations safe to re-run, reveals, samples
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 
 import pandas as pd
 import pytest
@@ -245,4 +246,23 @@ def test_stage_ids_name_a_known_stage():
         stage_check_id(KEY, "Z0009501", "2024-05-01", "interview")
     assert stage_check_id(KEY, "Z0009501", "2024-05-01", "job-offer") != stage_check_id(
         KEY, "Z0009501", "2024-05-01", "completion")
-    assert learner_key(1, "L", "9999999999") == "lrn:1/L" and learner_key(1, None, None) == "provider:1"
+    assert learner_key(1, "L", "1234567890") == "uln:1234567890@1"
+    assert learner_key(1, "L", "9999999999") == "lrn:L@1" and learner_key(1, None, None) == "provider:1"
+    assert learner_key(2, "L", "1234567890") != learner_key(1, "L", "1234567890")  # each provider's own
+
+
+def test_a_verdict_the_database_cannot_write_is_an_error_saying_it_was_not_recorded(tmp_path, monkeypatch):
+    import auditkit.workpapers.engine as engine
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 0)  # another writer holds the lock past the busy timeout
+    with open_store(tmp_path, user="ann") as store:
+        store.add_checks(_checks())
+        blocker = sqlite3.connect(tmp_path / ".auditkit" / "workpapers.sqlite", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreError, match="the verdicts were not recorded .*locked"):
+                store.record_many([(_checks()["check_id"].iloc[0], "pass", "")])
+        finally:
+            blocker.rollback()
+            blocker.close()
+        assert store.history().empty

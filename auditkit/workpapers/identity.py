@@ -1,11 +1,11 @@
 """Stable identities of checks, and the fingerprints of what a finding rests on.
 
-A finding's identity is its rule, its learner and its aim: the learner by ULN (else by UKPRN and LearnRefNumber,
-when the ULN is missing or the ILR's "not known" 9999999999), the aim by its LearnAimRef and LearnStartDate (never
-the AimSeqNumber, which providers renumber), and the ILR field the finding is about. Provider-level findings have
-the provider as their learner and no aim. When two findings still share an identity (a rule firing twice on the
-same field of one aim), they are told apart by their order of value: ``#2``, ``#3``. A stage's identity is its
-stage and the learner's bootcamp aim. :func:`check_id` hashes an identity into 12 hex digits.
+A finding's identity is its rule, its learner and its aim: the learner by ULN (else by LearnRefNumber, when the ULN
+is missing or the ILR's "not known" 9999999999) at its provider (UKPRN), the aim by its LearnAimRef and
+LearnStartDate (never the AimSeqNumber, which providers renumber), and the ILR field the finding is about.
+Provider-level findings have the provider as their learner and no aim. When two findings still share an identity (a
+rule firing twice on the same field of one aim), they are told apart by their order of value: ``#2``, ``#3``. A
+stage's identity is its stage and the learner's bootcamp aim. :func:`check_id` hashes an identity into 12 hex digits.
 
 A finding's fingerprint hashes its rule id, field and value and the values of the ILR elements the rule reads
 (:attr:`auditkit.rules.Rule.reads`) in the finding's aim and learner record: when any of them changes between
@@ -43,12 +43,14 @@ def fingerprint(*values: object) -> str:
 
 
 def learner_key(ukprn: object, learn_ref_number: object, uln: object) -> str:
-    """``uln:<ULN>`` when the ULN is known, else ``lrn:<UKPRN>/<LearnRefNumber>``, else ``provider:<UKPRN>``."""
+    """The learner at a provider: ``uln:<ULN>@<UKPRN>`` when the ULN is known, else ``lrn:<LearnRefNumber>@<UKPRN>``,
+    else (a provider-level finding) ``provider:<UKPRN>``. The same learner at two providers is two learners: each
+    provider's findings are its own."""
     text = _text(uln).strip()
     if text and text != UNKNOWN_ULN:
-        return f"uln:{text}"
+        return f"uln:{text}@{_text(ukprn)}"
     if _text(learn_ref_number):
-        return f"lrn:{_text(ukprn)}/{_text(learn_ref_number)}"
+        return f"lrn:{_text(learn_ref_number)}@{_text(ukprn)}"
     return f"provider:{_text(ukprn)}"
 
 

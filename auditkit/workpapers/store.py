@@ -8,7 +8,8 @@ history id once committed; :meth:`Store.current` is the ``workpapers`` frame.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,15 @@ class Store:
     def url(self) -> str:
         """The store's URL, its password hidden."""
         return shown_url(self.engine.url)
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """A database that fails a write (disk full, read-only, server gone) is a :class:`StoreError` saying
+        nothing was recorded (the transaction was rolled back)."""
+        try:
+            yield
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"{self.url}: {what} ({_reason(exc)})") from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -125,7 +135,7 @@ class Store:
         who = current_user(user or self.user)
         items = list(items)
         ids = []
-        with self.engine.begin() as conn:
+        with self._writing("the verdicts were not recorded"), self.engine.begin() as conn:
             known = _known(conn, [c for c, _, _ in items])
             for check, verdict, note in items:
                 kind, fingerprint = known.get(check, (None, None))
@@ -147,7 +157,7 @@ class Store:
         if role not in ROLES:
             raise StoreError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         who = current_user(user or self.user)
-        with self.engine.begin() as conn:
+        with self._writing("the sign-off was not recorded"), self.engine.begin() as conn:
             current = conn.execute(sa.select(s.verdicts).where(s.verdicts.c.check_id == check)).first()
             if current is None:
                 kind = _known(conn, [check]).get(check)
