@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from auditkit.case import Case, open_case
 from auditkit.readers.ilr import ILRData, read_ilr
 
-if TYPE_CHECKING:
-    from auditkit.workpapers import Store
 
-
-def _case_store(case: Case) -> Store:
-    """The case's workpaper store (``AUDITKIT_STORE``, else ``<case folder>/.auditkit/workpapers.sqlite``), opened
-    and synced with the case's findings at first use: see :func:`auditkit.workpapers.store_for`."""
+def _case_store(case: Case) -> object:
+    """The case's workpaper store, an :class:`auditkit.workpapers.Store` (``AUDITKIT_STORE``, else
+    ``<case folder>/.auditkit/workpapers.sqlite``), opened and synced with the case's findings at first use: see
+    :func:`auditkit.workpapers.store_for`. Annotated ``object``: the store (and SQLAlchemy) is imported when first
+    used, not with the package, so its class cannot be named here at run time."""
     from auditkit.workpapers import store_for
 
     return store_for(case)
