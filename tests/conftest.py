@@ -87,3 +87,37 @@ def diff_text(path: str, expected: str, actual: str, limit: int = 40) -> str:
 def golden() -> Golden:
     """``golden(path, text_or_frame, **csv_options)``: compare with ``tests/golden/<path>`` (see :class:`Golden`)."""
     return Golden(GOLDEN, os.environ.get(UPDATE_GOLDEN) == "1")
+
+
+#: A PostgreSQL server URL for the workpaper tests (its user may create databases); without it, the tests start one.
+TEST_PG = "AUDITKIT_TEST_PG"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    """The URL of a PostgreSQL server: ``AUDITKIT_TEST_PG``, else a throwaway server started for the session. When
+    none starts, the PostgreSQL tests are skipped, but fail when ``CI`` is set (CI installs PostgreSQL)."""
+    from tests.pg_server import PostgresUnavailable, start
+
+    if os.environ.get(TEST_PG):
+        yield os.environ[TEST_PG]
+        return
+    try:
+        server = start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL did not start (CI is set, so this fails rather than skips): {exc}")
+        pytest.skip(f"PostgreSQL did not start: {exc}")
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A new, empty workpaper store's URL: a SQLite file, then a fresh PostgreSQL database (one parametrised
+    fixture, so every store test runs on both back ends)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'workpapers.sqlite'}"
+    from tests.pg_server import fresh_database
+
+    return fresh_database(request.getfixturevalue("pg_server_url"))

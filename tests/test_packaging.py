@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _bounds(specs: list[str]) -> dict[str, str]:
     out = {}
     for spec in specs:
-        m = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9.]*)", spec.strip())
-        assert m, f"{spec!r}: every dependency is written NAME>=VERSION"
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[A-Za-z0-9_,.-]+\])?\s*>=\s*([0-9][0-9.]*)", spec.strip())
+        assert m, f"{spec!r}: every dependency is written NAME>=VERSION (or NAME[EXTRAS]>=VERSION)"
         out[m[1].lower()] = _norm(m[2])
     return out
 

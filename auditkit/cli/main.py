@@ -28,6 +28,7 @@ from auditkit.cli.options import (
 )
 from auditkit.cli.output import Output
 from auditkit.errors import InputError
+from auditkit.frames.workpapers import FINDING_VERDICTS, ROLES
 from auditkit.funding.milestones import EVIDENCE_COUNTING
 from auditkit.privacy import mask_frame
 from auditkit.views.audit import AUDIT_FORMATS, README, write_audit
@@ -46,6 +47,7 @@ from auditkit.views.tables import (
     load_summary,
     load_text,
     milestones_table,
+    workpapers_table,
 )
 
 
@@ -252,6 +254,97 @@ def report(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | Non
     for path in (files.html, files.workbook, files.pdf):
         if path is not None:
             click.echo(f"Wrote {path}")
+#: Where the workpapers are kept, shared by the workpaper commands.
+store_option = click.option(
+    "--store", "store_url", metavar="URL", help="The workpaper store: sqlite:///PATH or postgresql://USER@HOST/DB "
+    "(default: AUDITKIT_STORE, else <case folder>/.auditkit/workpapers.sqlite).")
+
+
+@main.command("verdict")
+@case_inputs
+@store_option
+@click.option("--check", "check_id", required=True, metavar="ID",
+              help="The check's id (as `auditkit workpapers` lists them).")
+@click.option("--verdict", "verdict", required=True, type=click.Choice(FINDING_VERDICTS),
+              help="explained and accepted (findings only) need a --note saying why.")
+@click.option("--note", default="", help="The note: what was seen, or why.")
+def verdict_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+                return_files: tuple[str, ...], as_of: dt.datetime | None, store_url: str | None, check_id: str,
+                verdict: str, note: str) -> None:
+    """Record a verdict (and a note) on one check of the case; said only once committed to the store.
+
+    Example: auditkit verdict samples --check 1a2b3c4d5e6f --verdict explained --note "employer confirmed"
+    """
+    from auditkit.workpapers import open_store
+
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        with open_store(case, store_url) as store:
+            store.sync(case)
+            history_id = store.record(check_id, verdict, note)
+            click.echo(f"Recorded {verdict} on check {check_id} for {store.user} (change {history_id}) in "
+                       f"{store.url}")
+
+
+@main.command("signoff")
+@case_inputs
+@store_option
+@click.option("--role", required=True, type=click.Choice(ROLES), help="Sign off as preparer or reviewer.")
+@click.option("--check", "check_ids", multiple=True, metavar="ID", help="A check to sign off (repeatable).")
+@click.option("--all", "all_checks", is_flag=True, help="Every check with a verdict not yet signed off in this role.")
+def signoff_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+                return_files: tuple[str, ...], as_of: dt.datetime | None, store_url: str | None, role: str,
+                check_ids: tuple[str, ...], all_checks: bool) -> None:
+    """Sign checks off as preparer or reviewer (a reviewer cannot review a check they prepared).
+
+    Example: auditkit signoff samples --role preparer --all
+    """
+    from auditkit.workpapers import open_store
+
+    if bool(check_ids) == all_checks:
+        raise click.UsageError("give --check ID (repeatable) or --all")
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        with open_store(case, store_url) as store:
+            chosen = list(check_ids)
+            if all_checks:
+                current = store.current()
+                signed = current["preparer" if role == "preparer" else "reviewer"].notna() & ~current[
+                    "edited_after_review"].fillna(False).astype(bool)
+                chosen = current.loc[current["verdict"].notna() & ~signed, "check_id"].tolist()
+            for check in chosen:
+                store.signoff(check, role)
+            click.echo(f"Signed off {len(chosen)} checks as {role} for {store.user} in {store.url}")
+
+
+@main.command("workpapers")
+@case_inputs
+@store_option
+@click.option("--open", "only_open", is_flag=True, help="Only the open list: checks without a settled verdict "
+              "(open, or due a re-review).")
+@output_options
+def workpapers_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+                   return_files: tuple[str, ...], as_of: dt.datetime | None, store_url: str | None, only_open: bool,
+                   fmt: str | None, out: Path | None, reveal: bool) -> None:
+    """The workpapers of the case: every check (finding or walk-through stage) with its verdict, note, status
+    (open, done, re-review, resolved) and sign-offs, the store synced with the case first. CSV, JSON and XLSX
+    give one row per check (XLSX also the history); personal values in the findings' messages are masked.
+
+    Example: auditkit workpapers samples --open --format csv
+    """
+    from auditkit.workpapers import case_workpapers, open_store
+
+    output = Output.of(fmt, out)
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        with open_store(case, store_url) as store:
+            output.revealed(reveal, "workpapers")
+            frame = case_workpapers(case, store, reveal=reveal, reason="--reveal")
+            if only_open:
+                frame = frame[frame["status"].isin(["open", "re-review"])].reset_index(drop=True)
+            notes = output.notes([f"workpapers: {store.url}"])
+            output.write(frame, lambda: notes + workpapers_table(frame), "checks",
+                         sheets={"workpapers": frame, "history": store.history()})
 
 
 @main.command()

@@ -16,11 +16,12 @@ from auditkit.frames.ilr import ILR_FRAMES
 from auditkit.frames.measures import CHANGES, KPI_MEMBERS, KPI_TRENDS, KPI_VALUES
 from auditkit.frames.reference import APPROVED_BOOTCAMPS, DESTINATION_CODES, POSTCODE_DISTRICTS
 from auditkit.frames.sampling import POPULATION, SAMPLE_ITEMS
+from auditkit.frames.workpapers import WORKPAPER_HISTORY, WORKPAPERS
 
-#: Every frame by name: the ILR frames, contracts, findings, evidence, funding, measures, reference tables.
+#: Every frame by name: the ILR frames, contracts, findings, evidence, funding, measures, workpapers, reference tables.
 FRAMES: dict[str, Frame] = {f.name: f for f in (
     *ILR_FRAMES, CONTRACTS, CONTRACT_AIMS, FINDINGS, EVIDENCE, EVIDENCE_PROBLEMS, EMPLOYERS,
-    MILESTONE_FRAME, MILESTONE_SUMMARY, KPI_VALUES, KPI_MEMBERS, KPI_TRENDS, CHANGES,
+    MILESTONE_FRAME, MILESTONE_SUMMARY, KPI_VALUES, KPI_MEMBERS, KPI_TRENDS, CHANGES, WORKPAPERS, WORKPAPER_HISTORY,
     POPULATION, SAMPLE_ITEMS,
     DESTINATION_CODES, APPROVED_BOOTCAMPS, POSTCODE_DISTRICTS,
 )}

@@ -246,3 +246,22 @@ def kpi_changes_table(changes: pd.DataFrame) -> str:
         shown = shown.rename(columns={"learn_ref_number": "learner", "aim_seq_number": "aim"}).astype(object).fillna("")
         lines += [shown.to_string(index=False, max_colwidth=60), ""]
     return "\n".join(lines)
+
+
+def workpapers_table(frame: pd.DataFrame, limit: int = 200) -> str:
+    """The workpapers as a table: counts by kind and status, then the findings and the stages with a verdict (at
+    most ``limit`` rows; CSV, JSON and XLSX give them all)."""
+    if frame.empty:
+        return "No checks in the workpapers.\n"
+    counts = frame.groupby(["kind", "status"]).size().unstack(fill_value=0)
+    lines = [f"{len(frame)} checks: " + "; ".join(
+        f"{kind} " + ", ".join(f"{n} {status}" for status, n in row.items() if n) for kind, row in counts.iterrows()),
+        ""]
+    shown = frame[(frame["kind"] == "finding") | frame["verdict"].notna()]
+    table = shown.assign(what=shown["rule_id"].fillna(shown["stage"]),
+                         flags=shown["edited_after_review"].map(lambda v: "edited after review" if v is True else ""))
+    columns = ["check_id", "what", "ukprn", "learn_ref_number", "bootcamp_aim", "verdict", "status", "resolved_in",
+               "user", "flags", "note"]
+    text = table[columns].head(limit).fillna("").to_string(index=False, max_colwidth=40)
+    more = [f"... {len(shown) - limit} more rows (use --format csv)"] if len(shown) > limit else []
+    return "\n".join([*lines, text, *more]) + "\n"
