@@ -30,7 +30,7 @@ export default { render };
 """
 
 
-class KeyNav(anywidget.AnyWidget):  # type: ignore[misc]
+class KeyNav(anywidget.AnyWidget):
     """``presses`` counts the navigation keys pressed; ``action`` is the last one (``next`` or ``previous``)."""
 
     _esm = _ESM

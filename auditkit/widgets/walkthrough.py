@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import time
+from typing import cast
 
 import ipywidgets as w
 import pandas as pd
@@ -23,6 +24,7 @@ from auditkit.views.timeline import timeline_chart, timeline_events
 from auditkit.views.walkthrough import AimWalk, StagePanel, learner_walk
 from auditkit.widgets.base import App
 from auditkit.widgets.keys import KeyNav
+from auditkit.workpapers import Store
 
 _STATUS_COLOURS = {"complete": "#1b7837", "not required": "#777", "not yet due": "#777", "missing": "#b2182b",
                    "suspect": "#e08214"}
@@ -128,10 +130,10 @@ class Walkthrough(App):
     """``Walkthrough(case, sample=None, store=None)``: the walk-through of the case's learners, or of a sample's
     (next / previous, and the keys n / p). The store defaults to the case's (:attr:`auditkit.Case.store`)."""
 
-    def __init__(self, case: Case, sample: Sample | None = None, store: object | None = None) -> None:
+    def __init__(self, case: Case, sample: Sample | None = None, store: Store | None = None) -> None:
         super().__init__()
         self.case = case
-        self.store_ = store if store is not None else case.store  # type: ignore[attr-defined]
+        self.store_: Store = store if store is not None else cast(Store, case.store)  # type: ignore[attr-defined]
         self.sample = sample
         if sample is not None:
             self.order = sample_learners(sample)
@@ -197,7 +199,7 @@ class Walkthrough(App):
         """Show one learner: header, timeline, each bootcamp aim's stages with their saved verdicts."""
         started = time.perf_counter()
         learner = self.case.learner(ukprn, learn_ref_number)
-        saved, _ = self.store_.learner(ukprn, learn_ref_number)  # type: ignore[attr-defined]
+        saved, _ = self.store_.learner(ukprn, learn_ref_number)
         walks = learner_walk(self.case, learner, saved)
         self.shown = (ukprn, learn_ref_number)
         self._updating = True
@@ -240,16 +242,16 @@ class Walkthrough(App):
         """Show the learner's personal values: needs a reason, and the store logs who, when, which and why."""
         if self.shown is None:
             return
-        shown = self.store_.reveal_learner(self.case, *self.shown, self.reason.value)  # type: ignore[attr-defined]
+        shown = self.store_.reveal_learner(self.case, *self.shown, self.reason.value)
         columns = [c for c in PERSONAL_SHOWN if c in shown.records.columns]
         self.personal.value = ReportPage().table(shown.records[columns].drop_duplicates())
         self.say("Personal data shown; the reveal is logged in the workpaper store.")
 
     # -- the store ------------------------------------------------------------------------------------------------
     def record(self, check: str, verdict: str, note: str) -> None:
-        self.store_.record(check, verdict, note)  # type: ignore[attr-defined]
+        self.store_.record(check, verdict, note)
         self.say(f"Saved {verdict}.")
 
     def saved_of(self, check: str) -> dict[str, object]:
-        rows = self.store_.current_rows(checks=[check])  # type: ignore[attr-defined]
+        rows = self.store_.current_rows(checks=[check])
         return dict(rows[0]) if rows else {}
