@@ -100,7 +100,8 @@ def evaluate_case_sample(sample: Sample, misstatements: pd.Series, *, confidence
     pending = items["misstatement"].isna()
     if pending.any():
         raise SamplingError(f"{int(pending.sum())} of the {len(items)} sampled items have no verdict yet: "
-                            "conclude each (pass, or fail with the pounds misstated) before evaluating")
+                            "conclude each (a verdict other than query on every stage of its walk-through) "
+                            "before evaluating")
     if sample.method == "mus":
         materiality = sample.parameters.get("materiality_pounds")
         return evaluate_mus(items["book_value"].astype(float), items["misstatement"].astype(float),

@@ -49,6 +49,7 @@ from auditkit.views.tables import (
     milestones_table,
     workpapers_table,
 )
+from auditkit.writers.tables import to_csv, to_json
 
 
 def _check_rule_ids(rule_ids: tuple[str, ...]) -> None:
@@ -345,6 +346,98 @@ def workpapers_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Pa
             notes = output.notes([f"workpapers: {store.url}"])
             output.write(frame, lambda: notes + workpapers_table(frame), "checks",
                          sheets={"workpapers": frame, "history": store.history()})
+
+
+@main.command("sample")
+@case_inputs
+@store_option
+@click.option("--method", type=click.Choice(["random", "stratified", "mus"]), default="random", show_default=True,
+              help="Simple random, stratified, or monetary unit sampling over the pounds claimed.")
+@click.option("--size", type=click.IntRange(1), help="Items to draw (or give --materiality to plan the size).")
+@click.option("--materiality", help="Performance materiality: a fraction (0.05), a percentage (5%) or pounds "
+              "(£20,000) of what the population claims; plans the size (Poisson for mus, else hypergeometric).")
+@click.option("--expected-error", type=float, default=0.0, show_default=True,
+              help="Expected errors for planning: a fraction of the sample, or a count when 1 or more.")
+@click.option("--unit", type=click.Choice(["learner", "aim"]), default="learner", show_default=True)
+@click.option("--strata", help="Stratify by these, comma-separated: ukprn, milestone, learner_type, severity, risk.")
+@click.option("--allocation", type=click.Choice(["proportional", "neyman"]), default="proportional",
+              show_default=True)
+@click.option("--selection", type=click.Choice(["fixed", "cell"]), default="fixed", show_default=True,
+              help="Monetary unit sampling: a fixed interval from a random start, or a random point per cell.")
+@click.option("--seed", type=int, help="The random seed (recorded; the same seed draws the same sample). "
+              "Default: chosen at random and printed.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def sample_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+               return_files: tuple[str, ...], as_of: dt.datetime | None, store_url: str | None, method: str,
+               size: int | None, materiality: str | None, expected_error: float, unit: str, strata: str | None,
+               allocation: str, selection: str, seed: int | None, fmt: str) -> None:
+    """Draw an audit sample of the case's claims, record it in the workpaper store (method, parameters, seed,
+    items) and print it.
+
+    Example: auditkit sample samples --method mus --materiality 5% --seed 2024
+    """
+    from auditkit.sampling import PlanningError, SamplingError
+    from auditkit.workpapers import open_store
+    from auditkit.workpapers.samples import record_sample
+
+    if (size is None) == (materiality is None):
+        raise click.UsageError("give --size N or --materiality M")
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        try:
+            drawn = case.draw_sample(method, size, seed, materiality=materiality, expected_error=expected_error,
+                                     unit=unit, strata=[s.strip() for s in (strata or "").split(",") if s.strip()],
+                                     allocation=allocation, selection=selection)
+        except (SamplingError, PlanningError) as error:
+            raise InputError(str(error)) from error
+        with open_store(case, store_url) as store:
+            store.sync(case)
+            sample_id = record_sample(store, drawn)
+        shown = drawn.items[["rank", "item", "stratum", "selected_by", "hits", "book_value", "amount_due"]]
+        if fmt == "csv":
+            click.echo(to_csv(shown), nl=False)
+        elif fmt == "json":
+            click.echo(to_json(shown), nl=False)
+        else:
+            click.echo(f"Sample {sample_id}: {drawn.describe()}\n")
+            click.echo(shown.to_string(index=False))
+            click.echo(f"\nRecorded in {store.url}. Walk through it in the notebooks, then: auditkit evaluate CASE "
+                       f"--sample {sample_id}")
+
+
+@main.command("evaluate")
+@case_inputs
+@store_option
+@click.option("--sample", "sample_id", type=int, help="The sample's id (default: the latest recorded).")
+@click.option("--estimator", type=click.Choice(["difference", "ratio", "mean-per-unit"]), default="difference",
+              show_default=True, help="Record and stratified samples: how the errors are projected.")
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+def evaluate_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+                 return_files: tuple[str, ...], as_of: dt.datetime | None, store_url: str | None,
+                 sample_id: int | None, estimator: str, confidence: float) -> None:
+    """Project the misstatements found in a recorded sample (from the verdicts on its learners' stages) onto the
+    population: the Stringer and Poisson bounds for monetary unit samples, an interval for the others.
+
+    Example: auditkit evaluate samples --sample 1
+    """
+    from auditkit.case.sampling import evaluate_case_sample
+    from auditkit.sampling import SamplingError
+    from auditkit.workpapers import open_store
+    from auditkit.workpapers.samples import load_sample, sample_misstatements
+
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        with open_store(case, store_url) as store:
+            store.sync(case)
+            drawn = load_sample(store, sample_id)
+            wrong = sample_misstatements(case, store, drawn)
+        try:
+            result = evaluate_case_sample(drawn, wrong, confidence=confidence, estimator=estimator)
+        except SamplingError as error:
+            raise InputError(f"sample {drawn.id}: {error}") from error
+        click.echo(f"Sample {drawn.id}: {drawn.describe()}")
+        click.echo(f"Misstated items: {int((wrong > 0).sum())} of {len(wrong)}, £{float(wrong.sum()):,.2f}")
+        click.echo(result.conclusion)
 
 
 @main.command()

@@ -2,5 +2,7 @@
 
 from auditkit.widgets.base import App
 from auditkit.widgets.kpi_trends import KpiTrends
+from auditkit.widgets.qa_visit import QaVisit
+from auditkit.widgets.walkthrough import Walkthrough
 
-__all__ = ["App", "KpiTrends"]
+__all__ = ["App", "KpiTrends", "QaVisit", "Walkthrough"]

@@ -127,10 +127,12 @@ class AimBox:
 
 
 class Walkthrough(App):
-    """``Walkthrough(case, sample=None, store=None)``: the walk-through of the case's learners, or of a sample's
-    (next / previous, and the keys n / p). The store defaults to the case's (:attr:`auditkit.Case.store`)."""
+    """``Walkthrough(case, sample=None, store=None, provider=None)``: the walk-through of the case's learners (of
+    one provider), or of a sample's (next / previous, and the keys n / p). The store defaults to the case's
+    (:attr:`auditkit.Case.store`)."""
 
-    def __init__(self, case: Case, sample: Sample | None = None, store: Store | None = None) -> None:
+    def __init__(self, case: Case, sample: Sample | None = None, store: Store | None = None,
+                 provider: int | None = None) -> None:
         super().__init__()
         self.case = case
         self.store_: Store = store if store is not None else cast(Store, case.store)  # type: ignore[attr-defined]
@@ -141,6 +143,8 @@ class Walkthrough(App):
             keys = case.context.learners[["ukprn", "learn_ref_number"]].drop_duplicates()
             self.order = [(int(u), str(r)) for u, r in keys.sort_values(["ukprn", "learn_ref_number"])
                           .itertuples(index=False)]
+        if provider is not None:
+            self.order = [k for k in self.order if k[0] == int(provider)]
         self.provider = w.Dropdown(options=sorted({u for u, _ in self.order}), description="Provider")
         self.learner_pick = w.Dropdown(options=[], description="Learner")
         self.previous = w.Button(description="Previous", icon="arrow-left")
