@@ -1,5 +1,6 @@
-"""The Voila app in a real browser (Playwright + Chromium, headless, network blocked except localhost): the KPI
-trends draw, a click on a point lists its learners."""
+"""The Voila app in a real browser (Playwright + Chromium, headless, network blocked except localhost): a verdict
+and note recorded on a learner's stage are still there after a reload; the KPI trends draw, and a click on a point
+lists its learners."""
 
 from __future__ import annotations
 
@@ -57,10 +58,41 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
+WALK = ".auditkit-walkthrough"
+
+
+def _open_learner(page, app_url: str, index: int) -> str:
+    page.goto(app_url, timeout=180_000)
+    page.wait_for_selector(f"{WALK} .learner-title", timeout=180_000)
+    select = page.locator(f"{WALK} select").nth(1)  # provider, then learner
+    option = select.locator("option").nth(index).inner_text()
+    select.select_option(label=option)
+    page.wait_for_function(f"document.querySelector('{WALK} .learner-title').innerText.includes('{option}')",
+                           timeout=30_000)
+    return option
+
+
+def test_a_verdict_and_note_survive_a_reload(app_url: str) -> None:
+    note = "ID seen; residency proof dated after the start"
+    with browser_page(offline=True) as page:
+        learner = _open_learner(page, app_url, 2)
+        page.locator(f"{WALK} .verdict-eligibility button", has_text="fail").first.click()
+        page.locator(f"{WALK} .note-eligibility textarea").first.fill(note)
+        page.locator(f"{WALK} .save-eligibility").first.click()
+        page.wait_for_selector(f"{WALK} .state-eligibility :text('saved: fail')", timeout=30_000)
+        screenshot(page, "test_app_browser", "verdict-saved")
+        again = _open_learner(page, app_url, 2)
+        assert again == learner
+        page.wait_for_selector(f"{WALK} .state-eligibility :text('saved: fail')", timeout=30_000)
+        assert page.locator(f"{WALK} .note-eligibility textarea").first.input_value() == note
+        screenshot(page, "test_app_browser", "verdict-after-reload")
+
+
 def test_a_click_on_a_kpi_point_lists_its_learners(app_url: str) -> None:
     with browser_page(offline=True) as page:
-        page.goto(app_url, timeout=90_000)
-        page.wait_for_selector(POINTS, timeout=90_000)
+        page.goto(app_url, timeout=180_000)
+        page.locator(".lm-TabBar-tab, .p-TabBar-tab", has_text="KPI trends").first.click()
+        page.wait_for_selector(POINTS, timeout=180_000)
         screenshot(page, "test_app_browser", "kpi-trends")
         points = page.query_selector_all(POINTS)
         box = points[-1].bounding_box()

@@ -35,7 +35,8 @@ def test_a_pdf_created_after_the_date_it_bears_is_marked(samples_case) -> None:
 def test_the_chart_has_a_trace_per_lane_and_the_outcome_window(samples_case) -> None:
     events = timeline_events(samples_case.learner(10090002, "CBC0030"))
     fig = timeline_chart(events)
-    assert {t.name for t in fig.data} == {"bootcamp", "milestones", "evidence"}
+    assert [t.name for t in fig.data] == ["bootcamp", "milestones", "evidence", "findings"]
+    assert [t.showlegend for t in fig.data] == [True, True, True, False]  # no finding: an empty lane
     assert sum(len(t.x) for t in fig.data) == len(events)
     assert any("outcome window" in (a.text or "") for a in fig.layout.annotations)
 

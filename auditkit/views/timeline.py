@@ -83,23 +83,24 @@ def timeline_chart(events: pd.DataFrame, title: str = "Learner timeline") -> go.
     """The events of :func:`timeline_events` on a date axis: a row per bootcamp and lane, the outcome window
     (actual end to the latest M3 date) shaded."""
     fig = go.Figure()
-    for lane in LANES:
+    for lane in LANES:  # one trace per lane, empty or not, in a fixed order: a shown chart updates in place
         got = events[events["lane"] == lane]
-        if got.empty:
-            continue
         labelled = lane in ("bootcamp", "milestones")  # evidence is too dense to label: hover shows it
-        fig.add_scatter(x=got["date"], y=got["bootcamp"] + " · " + lane, name=lane,
-                        mode="markers+text" if labelled else "markers",
-                        marker={"symbol": _SYMBOLS[lane], "size": 11}, text=got["event"] if labelled else None,
+        fig.add_scatter(x=got["date"].dt.strftime("%Y-%m-%d").tolist(), y=(got["bootcamp"] + " · " + lane).tolist(),
+                        name=lane, mode="markers+text" if labelled else "markers",
+                        marker={"symbol": _SYMBOLS[lane], "size": 11},
+                        text=got["event"].tolist() if labelled else None,
                         textposition=["top center" if i % 2 == 0 else "bottom center" for i in range(len(got))],
-                        textfont={"size": 10}, hovertext=got["event"], customdata=got["detail"],
-                        hovertemplate="%{hovertext}<br>%{x|%d %b %Y}<br>%{customdata}<extra></extra>")
+                        textfont={"size": 10}, hovertext=got["event"].tolist(), customdata=got["detail"].tolist(),
+                        hovertemplate="%{hovertext}<br>%{x|%d %b %Y}<br>%{customdata}<extra></extra>",
+                        showlegend=len(got) > 0)
     for _, got in events.groupby("bootcamp", sort=False):
         end = got.loc[got["event"] == "actual end", "date"]
         close = got.loc[got["event"].str.startswith("latest M3"), "date"]
         if len(end) and len(close):
             fig.add_vrect(x0=end.iloc[0], x1=close.iloc[0], fillcolor="LightSkyBlue", opacity=0.2, line_width=0,
                           annotation_text="outcome window", annotation_position="bottom right")
-    fig.update_layout(title=title, xaxis_title="date", yaxis={"autorange": "reversed"}, legend_title="event",
+    fig.update_layout(title=title, xaxis={"title": "date", "type": "date"}, yaxis={"autorange": "reversed"},
+                      legend_title="event", width=1100,
                       height=max(260, 90 * events[["bootcamp", "lane"]].drop_duplicates().shape[0] + 120))
     return fig

@@ -232,15 +232,19 @@ class Walkthrough(App):
         self.say(f"{learn_ref_number}: {sum(len(wk.stages) for wk in walks)} stages.")
 
     def _draw_timeline(self, fig: go.Figure) -> None:
-        """The timeline in one figure widget, its traces replaced (a new widget per learner is slow)."""
-        if self.figure is None:
+        """The timeline in one figure widget, updated in place (a new widget per learner is slow): the chart has
+        one trace per lane, always, so each trace's points and the layout's shapes are replaced."""
+        if self.figure is None or len(self.figure.data) != len(fig.data):
             self.figure = go.FigureWidget(fig)
             self.timeline.children = [self.figure]
             return
         with self.figure.batch_update():
-            self.figure.data = ()
-            self.figure.add_traces(list(fig.data))
-            self.figure.layout = fig.layout
+            for shown, new in zip(self.figure.data, fig.data, strict=True):
+                shown.update(x=new.x, y=new.y, text=new.text, hovertext=new.hovertext, customdata=new.customdata,
+                             textposition=new.textposition, showlegend=new.showlegend, mode=new.mode)
+            self.figure.layout.shapes = fig.layout.shapes
+            self.figure.layout.annotations = fig.layout.annotations
+            self.figure.layout.height = fig.layout.height
 
     def reveal_personal(self) -> None:
         """Show the learner's personal values: needs a reason, and the store logs who, when, which and why."""
