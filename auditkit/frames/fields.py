@@ -19,6 +19,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 #: pandas dtype of each field kind.
+#:
+#: Text is ``"string"``, whatever storage pandas picks for it; pyarrow is not a dependency (issue 13, measured
+#: 2026-12-01 on the 2-CPU machine, pandas 3.1.1, which stores ``"string"`` in pyarrow once pyarrow is installed):
+#: with pyarrow 26 ``auditkit check samples`` took 4.0-4.8 s instead of 3.2-3.3 s (peak 180 MB instead of 124 MB)
+#: and a 100,000-learner case 92-110 s instead of 52-54 s (peak 750-780 MB instead of 670-680 MB); reading alone
+#: was 3-5% slower. Three evidence rules also stopped on NA in pyarrow booleans (facts/evidence.py compares
+#: string columns with ``==`` and combines the result with ``&``). Issue 19's Parquet cache will need pyarrow:
+#: add it then, with those fixed and the numbers taken again.
 DTYPES: dict[str, str] = {
     "str": "string",
     "int": "Int64",
