@@ -1,22 +1,27 @@
-"""Benchmark: the ILR reader against a bare lxml iterparse pass over the same file, in the same run.
+"""Benchmark: the ILR reader against bare lxml iterparse passes over the same file, in the same run.
 
-Builds an N-learner return (default 100,000) by repeating the learners of the shipped samples with new
-learner references, then measures, each in a fresh Python process:
+Builds N-learner returns (default 10,000, 100,000 and 300,000) by repeating the learners of the shipped samples
+with new learner references, then measures, each in a fresh Python process, best of ``--repeat``:
 
-- ``bare``: ``lxml.etree.iterparse`` over every element, clearing each learner (the floor for a streaming
-  reader that looks at every element);
+- ``floor``: ``lxml.etree.iterparse`` filtered on ``{*}Learner`` (libxml2 builds the tree, Python sees only the
+  learners), clearing each learner and deleting its previous siblings: the floor for any streaming reader;
+- ``bare``: the same pass seeing every element in Python (the floor of a reader that walks each element);
 - ``read_ilr``: auditkit's reader, building every frame.
 
-It reports times and peak memory (RSS) and their ratios to the bare pass, plus how peak memory beyond
-the frames grows from N/4 to N learners. Machines here are noisy: read the ratios, not the seconds.
+It reports times, their ratio to the floor, and the peak memory (VmHWM) beyond the frames: the peak less the
+memory of the process once imports are done (``base``) less the frames' own size (their arrays, and each distinct
+Python object they hold once),
+per learner, and how it grows from one size to the next (bytes per added learner; flat is ~0). Machines here are
+noisy: read the ratios within one run, not the seconds.
 
-    python benchmarks/read_ilr.py [--learners 100000] [--repeat 3] [--samples samples]
+    python benchmarks/read_ilr.py [--learners 10000 100000 300000] [--repeat 3] [--samples samples]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,28 +35,47 @@ import json, resource, sys, time
 from pathlib import Path
 mode, path = sys.argv[1], Path(sys.argv[2])
 from lxml import etree
-if mode != "bare":
+if mode == "read_ilr":
     from auditkit import read_ilr  # imports are not part of the measured time
+
+def rss(field):
+    try:  # the process's own marks (ru_maxrss can carry the parent's over from fork)
+        line = next(line for line in open("/proc/self/status") if line.startswith(field + ":"))
+        return int(line.split()[1]) * 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+def frame_bytes(df):
+    # its arrays, plus each distinct Python object of an object-backed column once (memory_usage(deep=True)
+    # counts a shared object, e.g. the return id, once per row)
+    total = 0
+    for column in df.columns:
+        arr = df[column].array
+        total += arr.nbytes
+        values = getattr(arr, "_ndarray", None)
+        if values is not None and values.dtype == object:
+            total += sum(sys.getsizeof(v) for v in {id(v): v for v in values.tolist()}.values())
+    return total
+
+base = rss("VmRSS")
 t = time.perf_counter()
 frames_bytes = 0
-if mode == "bare":
-    n = 0
+if mode == "floor":
+    for _, el in etree.iterparse(str(path), events=("end",), tag="{*}Learner"):
+        el.clear()
+        while el.getprevious() is not None:
+            del el.getparent()[0]
+elif mode == "bare":
     for _, el in etree.iterparse(str(path), events=("end",)):
-        n += 1
         if el.tag.endswith("}Learner") or el.tag == "Learner":
             el.clear()
             while el.getprevious() is not None:
                 del el.getparent()[0]
 else:
     data = read_ilr(path, progress=False)
-    frames_bytes = sum(int(df.memory_usage(deep=True).sum()) for df in data.frames.values())
+    frames_bytes = sum(frame_bytes(df) for df in data.frames.values())
 seconds = time.perf_counter() - t
-try:  # the process's own high-water mark (ru_maxrss can carry the parent's over from fork)
-    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-    peak = int(hwm.split()[1]) * 1024
-except (OSError, StopIteration):
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": seconds, "peak": peak, "frames": frames_bytes}))
+print(json.dumps({"seconds": seconds, "peak": rss("VmHWM"), "base": base, "frames": frames_bytes}))
 """
 
 _LEARNER = re.compile(rb"<Learner>.*?</Learner>\s*", re.DOTALL)
@@ -90,37 +114,59 @@ def scaled_return(samples: Path, learners: int, out: Path) -> Path:
 
 
 def measure(mode: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(path)], check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+    env = None
+    if mode.startswith("read_ilr@"):  # another auditkit tree (e.g. `git worktree add /tmp/old main`)
+        env = os.environ | {"PYTHONPATH": mode.partition("@")[2]}
+    out = subprocess.run([sys.executable, "-c", _CHILD, mode.partition("@")[0], str(path)], check=True,
+                         capture_output=True, text=True, cwd=ROOT if env is None else tempfile.gettempdir(), env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def best(mode: str, path: Path, repeat: int) -> dict:
     runs = [measure(mode, path) for _ in range(repeat)]
-    return min(runs, key=lambda r: r["seconds"]) | {"peak": min(r["peak"] for r in runs)}
+    return min(runs, key=lambda r: r["seconds"]) | {"peak": min(r["peak"] for r in runs),
+                                                     "base": min(r["base"] for r in runs)}
+
+
+def beyond(r: dict) -> int:
+    """Peak memory beyond the process after imports and beyond the frames, in bytes."""
+    return r["peak"] - r["base"] - r["frames"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--learners", type=int, nargs="+", default=[10_000, 100_000, 300_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--samples", type=Path, default=ROOT / "samples")
+    parser.add_argument("--no-bare", action="store_true", help="leave out the every-element pass")
+    parser.add_argument("--before", type=Path, help="also time the reader of another auditkit tree (a folder "
+                        "holding its auditkit package), same run")
     args = parser.parse_args()
+    modes = ["floor", "read_ilr"] if args.no_bare else ["floor", "bare", "read_ilr"]
+    if args.before:
+        modes.append(f"read_ilr@{args.before.resolve()}")
+    print(f"{'learners':>9} {'MB':>5} {'floor s':>8} {'bare s':>7} {'read s':>7} {'read/floor':>10} "
+          f"{'read/bare':>9} {'frames MB':>9} {'beyond MB':>9} {'B/learner':>9} {'growth B/learner':>16}")
+    last: tuple[int, dict] | None = None
     with tempfile.TemporaryDirectory() as tmp:
-        results = {}
-        for n in (args.learners // 4, args.learners):
+        for n in sorted(args.learners):
             path = scaled_return(args.samples, n, Path(tmp) / f"ILR-scaled-{n}.xml")
             size = path.stat().st_size
-            bare, ours = best("bare", path, args.repeat), best("read_ilr", path, args.repeat)
-            results[n] = (bare, ours)
-            print(f"{n:>7} learners, {size / 1e6:.0f} MB: bare {bare['seconds']:.2f} s, read_ilr "
-                  f"{ours['seconds']:.2f} s -> time ratio {ours['seconds'] / bare['seconds']:.2f}x; "
-                  f"peak RSS bare {bare['peak'] / 1e6:.0f} MB, read_ilr {ours['peak'] / 1e6:.0f} MB "
-                  f"(frames {ours['frames'] / 1e6:.0f} MB)")
-        small, large = results[args.learners // 4][1], results[args.learners][1]
-        beyond = [(r["peak"] - r["frames"]) / 1e6 for r in (small, large)]
-        print(f"peak memory beyond the frames: {beyond[0]:.0f} MB at {args.learners // 4} learners, "
-              f"{beyond[1]:.0f} MB at {args.learners} ({beyond[1] / beyond[0]:.2f}x for 4x the file)")
+            r = {mode: best(mode, path, args.repeat) for mode in modes}
+            path.unlink()
+            floor, ours = r["floor"]["seconds"], r["read_ilr"]["seconds"]
+            bare = r["bare"]["seconds"] if "bare" in r else float("nan")
+            extra = beyond(r["read_ilr"])
+            growth = "" if last is None else f"{(extra - beyond(last[1])) / (n - last[0]):.0f}"
+            print(f"{n:>9} {size / 1e6:>5.0f} {floor:>8.2f} {bare:>7.2f} {ours:>7.2f} {ours / floor:>9.2f}x "
+                  f"{ours / bare:>8.2f}x {r['read_ilr']['frames'] / 1e6:>9.0f} {extra / 1e6:>9.0f} "
+                  f"{extra / n:>9.0f} {growth:>16}", flush=True)
+            last = (n, r["read_ilr"])
+            if args.before:
+                old = r[modes[-1]]
+                print(f"{'  before':>9} {'':>5} {'':>8} {'':>7} {old['seconds']:>7.2f} "
+                      f"{old['seconds'] / floor:>9.2f}x {old['seconds'] / bare:>8.2f}x {old['frames'] / 1e6:>9.0f} "
+                      f"{beyond(old) / 1e6:>9.0f} {beyond(old) / n:>9.0f}", flush=True)
 
 
 if __name__ == "__main__":

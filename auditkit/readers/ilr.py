@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
 import hashlib
@@ -190,7 +191,8 @@ class _Collector:
     """
 
     rows: dict[str, list[list[Any]]] = field(default_factory=lambda: {e.frame: [] for e in ENTITIES})
-    chunks: dict[str, list[pd.DataFrame]] = field(default_factory=lambda: {e.frame: [] for e in ENTITIES})
+    # typed chunks: column -> array, in the frame's column order
+    chunks: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {e.frame: [] for e in ENTITIES})
     files: dict[str, str] = field(default_factory=dict)  # return_id -> file, for problems
     problems: list[dict[str, Any]] = field(default_factory=list)
     returns: list[dict[str, Any]] = field(default_factory=list)
@@ -207,20 +209,58 @@ class _Collector:
                 rows.clear()  # in place: readers hold this list
 
     def frame(self, entity: Entity) -> pd.DataFrame:
-        """All of one entity's rows as one typed frame."""
+        """All of one entity's rows as one typed frame.
+
+        Built a column at a time, each chunk's arrays let go as soon as their column is joined: the memory beyond
+        the frames stays at about one column's, instead of a second copy of the whole frame (``pd.concat`` of
+        chunk frames)."""
         self.flush(at_least=1)
         chunks = self.chunks[entity.frame]
         self.chunks[entity.frame] = []
         if not chunks:
             return ENTITY_FRAMES[entity.frame].empty()
-        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        n = sum(len(c["return_id"]) for c in chunks)
+        columns = {}
+        for name in ENTITY_FRAMES[entity.frame].columns:
+            arrays = [c.pop(name) for c in chunks]
+            columns[name] = arrays[0] if len(arrays) == 1 else _join(arrays)
+            del arrays
+            if len(chunks) > 1:
+                _give_back()
+        return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
 
     def drop_rows(self, rid: str) -> None:
         """Forget the rows (raw and converted) of one return."""
         for e in ENTITIES:
             self.rows[e.frame][:] = [r for r in self.rows[e.frame] if r[0] != rid]
-            self.chunks[e.frame] = [c[c["return_id"] != rid] for c in self.chunks[e.frame]]
+            kept = []
+            for c in self.chunks[e.frame]:
+                keep = np.asarray(c["return_id"] != rid, dtype=bool)
+                kept.append({k: v[keep] for k, v in c.items()})
+            self.chunks[e.frame] = kept
         self.unknown[:] = [u for u in self.unknown if u["return_id"] != rid]
+
+
+@cache
+def _trim() -> Any:
+    """glibc's ``malloc_trim``, where there is one (Linux); None elsewhere."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _give_back() -> None:
+    """Hand the memory of freed chunks back to the system (glibc keeps freed blocks in its heap, where the larger
+    joined columns do not fit: without this the peak memory would hold the chunks and the frames at once)."""
+    trim = _trim()
+    if trim is not None:
+        trim(0)
+
+
+def _join(arrays: list[Any]) -> Any:
+    """One column's chunk arrays (each of the column's dtype) as one array."""
+    return pd.concat([pd.Series(a, copy=False) for a in arrays], ignore_index=True).array
 
 
 _NAME_YEAR = re.compile(r"^ILR-\d+-(?P<year>\d{4})[-.]", re.IGNORECASE)
@@ -951,9 +991,9 @@ def _checks(entity: Entity, year: str | None) -> dict[str, tuple[Element | None,
 
 
 def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any]],
-             files: dict[str, str], years: dict[str, str | None] | None = None) -> pd.DataFrame:
-    """Build an entity's frame from raw text rows; values that do not convert are reported and left empty, values
-    that break a facet of their file's year are reported and kept."""
+             files: dict[str, str], years: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """Build an entity's typed columns (column -> array) from raw text rows; values that do not convert are reported
+    and left empty, values that break a facet of their file's year are reported and kept."""
     years = years or {}
     columns = ENTITY_FRAMES[entity.frame].fields
     table = np.empty((len(rows), len(columns)), dtype=object)
@@ -1017,7 +1057,7 @@ def _convert(entity: Entity, rows: list[list[Any]], problems: list[dict[str, Any
                         entity.xml, xml, values[i], f"<{xml}> is {values[i]!r}, expected {expected}; read as empty",
                         facet="type", expected=expected)
         out[f.column] = typed
-    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))
+    return out
 
 
 def _report(problems: list[dict[str, Any]], files: dict[str, str], rids: np.ndarray, lines: np.ndarray,
