@@ -182,6 +182,14 @@ def test_reveals_and_samples_are_logged(store):
     assert sample["parameters"] == {"by": ["ukprn"], "per_provider": 2}
 
 
+def test_the_workpapers_come_in_the_same_order_on_every_back_end(store):
+    store.add_checks(_checks(1, lrn="L0"))
+    store.add_checks([{"check_id": check_id("provider"), "kind": "finding", "rule_id": "W5_GLH_01", "ukprn": 10090001,
+                       "learner_key": "provider:10090001"}])
+    frame = store.current()
+    assert frame["learn_ref_number"].isna().iloc[0] and frame["learn_ref_number"].dropna().is_monotonic_increasing
+
+
 def test_one_learners_checks_and_history_are_read_back(store):
     store.add_checks(_checks(2, lrn="L2"))
     mine = _checks()["check_id"].tolist()

@@ -90,7 +90,8 @@ def test_bad_inputs_end_with_a_clear_message_and_status_2(run, args, message):
 
 
 def test_an_explained_verdict_without_a_note_is_refused(run):
-    check = run.papers()["check_id"].iloc[0]
+    papers = run.papers()
+    check = papers.loc[papers["kind"] == "finding", "check_id"].iloc[0]
     result = run("verdict", "--check", check, "--verdict", "explained")
     assert result.exit_code == 2 and "needs a note" in result.output
 

@@ -194,8 +194,8 @@ class Store:
         query = sa.select(c, v.c.verdict, v.c.note, v.c.user, v.c.recorded_at,
                           v.c.fingerprint.label("verdict_fingerprint"), v.c.history_id).select_from(
             c.outerjoin(v, v.c.check_id == c.c.check_id))
-        query = _where(query, c, ukprn, learn_ref_number, checks).order_by(c.c.ukprn, c.c.learn_ref_number,
-                                                                           c.c.check_id)
+        query = _where(query, c, ukprn, learn_ref_number, checks).order_by(  # the same order on every back end
+            c.c.ukprn.nulls_first(), c.c.learn_ref_number.nulls_first(), c.c.check_id)
         with self.engine.connect().execution_options(**READ) as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
             signs = _signoffs(conn, ukprn, learn_ref_number, checks)
