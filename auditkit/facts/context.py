@@ -66,6 +66,26 @@ class RuleContext:
         """Learners in scope, with their return's preparation date, year and file."""
         return self.data.learners.merge(self._return_facts(self.data), on="return_id", how="left")
 
+    @cached_property
+    def _learner_lookup(self) -> tuple[pd.MultiIndex, pd.Series]:
+        """Every loaded learner's :data:`LEARNER_KEYS` (the first record of each) and their ULNs, aligned."""
+        people = self.all.learners[[*LEARNER_KEYS, "uln"]].drop_duplicates(LEARNER_KEYS)
+        return pd.MultiIndex.from_frame(people[LEARNER_KEYS]), people["uln"].reset_index(drop=True)
+
+    def learner_ulns(self, rows: pd.DataFrame) -> pd.Series:
+        """The ULN of the learner of each row of ``rows`` (:data:`LEARNER_KEYS`, any of them NA) in any loaded
+        return: the first record's, as a left merge with every learner would give (NA keys match NA keys); NA for
+        a row no learner matches. Aligned with ``rows``; the lookup is built once per context."""
+        keys, ulns = self._learner_lookup
+        at = keys.get_indexer(pd.MultiIndex.from_frame(rows[LEARNER_KEYS])) if len(rows) else np.array([], int)
+        found = ulns.take(np.where(at < 0, 0, at)) if len(ulns) else pd.Series([pd.NA] * len(at), dtype=object)
+        return pd.Series(found.to_numpy(), index=rows.index, dtype=ulns.dtype).mask(at < 0)
+
+    @cached_property
+    def return_paths(self) -> pd.Series:
+        """The file of each loaded return, by ``return_id``."""
+        return self.all.returns.set_index("return_id")["path"]
+
     # -- aims ----------------------------------------------------------------------------------------
     @cached_property
     def aims(self) -> pd.DataFrame:
