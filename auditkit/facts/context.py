@@ -20,6 +20,7 @@ from typing import Any, TypeAlias, TypeVar
 import numpy as np
 import pandas as pd
 
+from auditkit.facts.columns import on_distinct
 from auditkit.frames.findings import NOT_EVALUATED
 from auditkit.readers.contracts import Contracts
 from auditkit.readers.evidence import EvidenceData
@@ -160,8 +161,15 @@ class RuleContext:
             f = f[same_code(f["fam_code"], code)]
         if f.empty or aims.empty:
             return pd.Series(False, index=aims.index, dtype=bool)
-        found = pd.MultiIndex.from_frame(aims[AIM_KEYS]).isin(pd.MultiIndex.from_frame(f[AIM_KEYS]))
+        found = self._aim_keys(aims).isin(pd.MultiIndex.from_frame(f[AIM_KEYS]))
         return pd.Series(found, index=aims.index, dtype=bool)
+
+    def _aim_keys(self, aims: pd.DataFrame) -> pd.MultiIndex:
+        """The :data:`AIM_KEYS` of ``aims`` as an index: built once for :attr:`aims` and :attr:`bootcamps`."""
+        for name in ("aims", "bootcamps"):
+            if self.__dict__.get(name) is aims:
+                return self.memo(("aim_keys", name), lambda: pd.MultiIndex.from_frame(aims[AIM_KEYS]))
+        return pd.MultiIndex.from_frame(aims[AIM_KEYS])
 
     @cached_property
     def psm(self) -> pd.DataFrame:
@@ -296,7 +304,12 @@ def group_lists(keys: pd.Series, values: pd.Series, index: pd.Index) -> pd.Serie
 
 
 def same_code(codes: pd.Series, code: str | int) -> pd.Series:
-    """True where a FAM code equals ``code`` (numerically when both are digits, so ``23`` equals ``023``)."""
+    """True where a FAM code equals ``code`` (numerically when both are digits, so ``23`` equals ``023``); each
+    distinct code is compared once."""
+    return on_distinct(codes, lambda distinct: _same_code(distinct, code))
+
+
+def _same_code(codes: pd.Series, code: str | int) -> pd.Series:
     text = codes.astype("string").str.strip()
     want = str(code).strip()
     if want.isdigit():

@@ -75,10 +75,11 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         series = out[column]
         if pd.api.types.is_string_dtype(series) or series.dtype == object:
             texts = series.astype("string")
-            risky = texts.str.startswith(FORMULA_STARTS).fillna(False) & ~texts.str.fullmatch(
-                _PLAIN_NUMBER.pattern).fillna(False)
+            risky = texts.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+            if risky.any():  # a plain number (-12.50) is not a formula: checked on the few cells that start so
+                risky[risky] = ~texts[risky].str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
             if risky.any():
-                out[column] = series.astype(object).where(~risky.to_numpy(), "'" + texts.astype(object))
+                out[column] = series.astype(object).where(~risky, "'" + texts.astype(object))
     out.columns = [safe_cell(str(c)) for c in out.columns]
     return out
 
