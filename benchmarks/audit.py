@@ -17,7 +17,11 @@ with the total and the process's peak memory (VmHWM). In the same run, as baseli
 ``csv``, a bare ``pandas.read_csv`` of the manifest. Ratios 100k/10k show linearity (aim: within 11x); the aim for
 100k learners with a tracker is 30 s. Machines here are noisy and shared: read the ratios within one run.
 
-    python benchmarks/audit.py [--sizes 10000 100000] [--variants unique shared] [--rows 2.5]
+With ``--compare SRC`` (a source tree holding another version's ``auditkit`` package, e.g. from
+``git archive REV auditkit | tar -x -C SRC``) each case is also audited by that version, right after this one,
+so that the two can be compared within one run (rows ``case@SRC``).
+
+    python benchmarks/audit.py [--sizes 10000 100000] [--variants unique shared] [--rows 2.5] [--compare SRC]
 """
 
 from __future__ import annotations
@@ -111,9 +115,11 @@ print(json.dumps(times))
 """
 
 
-def run_child(mode: str, folder: Path, out: Path) -> dict[str, float]:
+def run_child(mode: str, folder: Path, out: Path, source: Path | None = None) -> dict[str, float]:
+    """One measurement in a fresh process (of the auditkit under ``source`` when given)."""
+    env = dict(os.environ, PYTHONPATH=str(source)) if source is not None else None
     done = subprocess.run([sys.executable, "-c", _CHILD, mode, str(folder), str(out)], capture_output=True,
-                          text=True, cwd=ROOT)
+                          text=True, cwd=ROOT if source is None else source, env=env)
     if done.returncode:
         raise SystemExit(f"{mode} {folder.name} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -138,9 +144,10 @@ def main() -> None:
     parser.add_argument("--rows", type=float, default=2.5, help="manifest rows a learner (average)")
     parser.add_argument("--samples", type=Path, default=ROOT / "samples")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--compare", type=Path, help="also audit each case with the auditkit under this folder")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
-    head = (f"{'case':<16}" + "".join(f"{s:>11}" for s in (*STAGES, "total", "peak MB", "floor", "csv"))
+    head = (f"{'case':<24}" + "".join(f"{s:>11}" for s in (*STAGES, "total", "peak MB", "floor", "csv"))
             + f"{'documents':>11}{'findings':>10}")
     print(head, flush=True)
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -150,19 +157,27 @@ def main() -> None:
                 folders = build(args.samples, n, variant, args.rows, tmp)
                 for folder in reversed(folders):
                     out = tmp / f"out-{folder.name}"
-                    r = run_child("audit", folder, out) | run_child("floor", folder, out)
-                    results[folder.name] = r
-                    shutil.rmtree(out, ignore_errors=True)
-                    print(f"{folder.name:<16}" + "".join(f"{r.get(s, 0.0):>11.2f}" for s in (*STAGES, "total"))
-                          + f"{r['peak MB']:>11.0f}{r['floor']:>11.2f}{r.get('csv', 0.0):>11.2f}"
-                          + f"{int(r['documents']):>11}{int(r['findings']):>10}", flush=True)
+                    floor = run_child("floor", folder, out)
+                    for source in (None, args.compare) if args.compare else (None,):
+                        name = folder.name if source is None else f"{folder.name}@{source.name}"
+                        r = run_child("audit", folder, out, source) | floor
+                        results[name] = r
+                        shutil.rmtree(out, ignore_errors=True)
+                        print(f"{name:<24}" + "".join(f"{r.get(s, 0.0):>11.2f}" for s in (*STAGES, "total"))
+                              + f"{r['peak MB']:>11.0f}{r['floor']:>11.2f}{r.get('csv', 0.0):>11.2f}"
+                              + f"{int(r['documents']):>11}{int(r['findings']):>10}", flush=True)
                 for folder in folders:
                     shutil.rmtree(folder)
     small = min(args.sizes)
     for name, r in results.items():
-        variant, rest = name.split("-", 1)
+        case, _, source = name.partition("@")
+        variant, rest = case.split("-", 1)
         n, ev = int(rest.removesuffix("+ev")), rest.endswith("+ev")
-        base = results.get(f"{variant}-{small}" + ("+ev" if ev else ""))
+        base = results.get(f"{variant}-{small}" + ("+ev" if ev else "") + (f"@{source}" if source else ""))
+        if not source and f"{name}@{args.compare.name if args.compare else ''}" in results:
+            other = results[f"{name}@{args.compare.name}"]  # type: ignore[union-attr]
+            print(f"{name}: {r['total']:.1f} s against {other['total']:.1f} s with {args.compare}: "
+                  f"{other['total'] / r['total']:.1f}x faster")
         if n == small or base is None:
             continue
         ratio = r["total"] / base["total"]
