@@ -49,7 +49,8 @@ def _issues(rows: pd.DataFrame, check_id: str, stage: Any, field: str, value: An
     if rows.empty:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     message = pd.Series(message, index=rows.index).astype("string")
-    message = message.str.slice(0, 1).str.upper() + message.str.slice(1)
+    message = pd.Series([m[:1].upper() + m[1:] if m.__class__ is str else m for m in message.to_numpy(dtype=object)],
+                        index=rows.index, dtype="string")  # the first letter a capital
     out = pd.DataFrame({"check_id": check_id, "ukprn": rows["ukprn"], "learn_ref_number": rows["learn_ref_number"],
                         "bc": rows["bc"], "stage": stage, "doc": doc, "claim": claim, "field": field,
                         "value": value, "message": message, "where": where}, index=rows.index)
