@@ -166,10 +166,13 @@ class RuleContext:
 
     def _aim_keys(self, aims: pd.DataFrame) -> pd.MultiIndex:
         """The :data:`AIM_KEYS` of ``aims`` as an index: built once for :attr:`aims` and :attr:`bootcamps`."""
+        def index() -> pd.MultiIndex:
+            return pd.MultiIndex.from_frame(aims[AIM_KEYS])
+
         for name in ("aims", "bootcamps"):
             if self.__dict__.get(name) is aims:
-                return self.memo(("aim_keys", name), lambda: pd.MultiIndex.from_frame(aims[AIM_KEYS]))
-        return pd.MultiIndex.from_frame(aims[AIM_KEYS])
+                return self.memo(("aim_keys", name), index)
+        return index()
 
     @cached_property
     def psm(self) -> pd.DataFrame:

@@ -612,8 +612,8 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
     claimed_pence = pd.Series(amount).where(claimed, 0).astype("Int64")
     due_pence = pd.Series(amount).where(earned, 0).astype("Int64")
     dates = datetimes(r["milestone_date"])  # a date beyond nanoseconds (a start near 2262 + 14 days) is NaT
-    years = per_value(dates, lambda d: milestone_period(d)[0], dtype=object)
-    periods = per_value(dates, lambda d: milestone_period(d)[1], dtype=object)
+    years = per_value(dates, lambda d: milestone_period(d)[0], dtype="object")
+    periods = per_value(dates, lambda d: milestone_period(d)[1], dtype="object")
     out = pd.DataFrame({
         "ukprn": b["ukprn"].to_numpy()[at],
         "learn_ref_number": b["learn_ref_number"].to_numpy()[at],

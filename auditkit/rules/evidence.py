@@ -84,7 +84,7 @@ def _types_text(types: pd.Series) -> pd.Series:
 
 
 def _type_text(value: object) -> object:
-    if pd.isna(value):  # type: ignore[call-overload]
+    if pd.isna(value):
         return pd.NA
     text = str(value)
     for name, label in _TYPE_LABELS.items():
