@@ -44,10 +44,35 @@ from auditkit.views.evidence import case_evidence_view  # noqa: E402
 _UKPRN = re.compile(rb"<UKPRN>(\d+)</UKPRN>")
 
 
-def scaled_case(samples: Path, learners: int, out: Path) -> Path:
+#: The ULN that :func:`scaled_uln` gives up to :data:`SHARED_GROUP` learners when ULNs are shared.
+SHARED_GROUP = 3000
+#: The temporary ULN the ILR allows when the learner's is not known.
+TEMPORARY_ULN = b"<ULN>9999999999</ULN>"
+
+
+def scaled_uln(i: int, learners: int, shared: bool = False) -> bytes:
+    """The ``<ULN>`` element of copy ``i`` of ``learners``: distinct per copy; with ``shared``, one ULN for
+    :data:`SHARED_GROUP` copies spread over the case, the temporary ULN for one copy in 20 and, for one in 10,
+    the previous copy's ULN (a person who restarted)."""
+    if not shared:
+        return _uln(i)
+    stride = max(2, learners // SHARED_GROUP)
+    if i % stride == 1 and i // stride < SHARED_GROUP:
+        return _uln(learners + 1)
+    if i % 20 == 3:
+        return TEMPORARY_ULN
+    if i % 10 == 7:
+        return _uln(i - 1)
+    return _uln(i)
+
+
+def scaled_case(samples: Path, learners: int, out: Path, *, shared_ulns: bool = False,
+                rows_per_learner: float | None = None, evidence: bool = True) -> Path:
     """Write a case folder of ``learners`` learners: one return (the last sample file's header) repeating the
-    samples' learners with new references and ULNs, a manifest with each copy's evidence rows, the employer
-    register and the contracts."""
+    samples' learners with new references and ULNs (:func:`scaled_uln`, ``shared_ulns`` repeating some), a
+    manifest with each copy's evidence rows (all of them, or about ``rows_per_learner`` a learner on average:
+    a rotating slice of the sample learner's rows; no manifest without ``evidence``), the employer register and
+    the contracts."""
     files = sorted(samples.rglob("ILR-*.xml"))
     if not files:
         raise SystemExit(f"no ILR-*.xml files under {samples}: run `auditkit samples --out {samples}` first")
@@ -71,21 +96,30 @@ def scaled_case(samples: Path, learners: int, out: Path) -> Path:
     assert target is not None
     out.mkdir(parents=True, exist_ok=True)
     (out / "evidence").mkdir(exist_ok=True)
-    with open(out / "ILR-scaled.xml", "wb") as ilr, open(out / "evidence" / "manifest.csv", "w", newline="",
-                                                         encoding="utf-8") as man:
+    manifest = out / "evidence" / "manifest.csv"
+    budget = 0.0
+    with open(out / "ILR-scaled.xml", "wb") as ilr, open(manifest, "w", newline="", encoding="utf-8") as man:
         writer = csv.DictWriter(man, columns)
         writer.writeheader()
         ilr.write(head)
         for i in range(learners):
             ukprn, ref, block = blocks[i % len(blocks)]
             new_ref = f"B{i:010d}"
-            uln = _uln(i)
+            uln = scaled_uln(i, learners, shared_ulns)
             block = _REF.sub(b"<LearnRefNumber>%s</LearnRefNumber>" % new_ref.encode(), block, count=1)
             ilr.write(_ULN.sub(uln, block, count=1))
-            for row in rows.get((ukprn.decode(), ref), []):
+            mine = rows.get((ukprn.decode(), ref), [])
+            if rows_per_learner is not None:  # a rotating slice, the shortfall carried to the next learners
+                budget += rows_per_learner
+                take, start = min(len(mine), int(budget)), i % max(1, len(mine))
+                budget -= take
+                mine = (mine[start:] + mine[:start])[:take]
+            for row in mine:
                 writer.writerow(row | {"ukprn": target.group(1).decode(), "learn_ref_number": new_ref,
                                        "uln": uln[5:-6].decode(), "file": "", "sha256": ""})
         ilr.write(b"</Message>\n")
+    if not evidence:
+        shutil.rmtree(out / "evidence")
     shutil.copy(samples / "employers.csv", out / "employers.csv")
     shutil.copy(samples / "contracts.toml", out / "contracts.toml")
     return out

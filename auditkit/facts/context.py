@@ -20,6 +20,7 @@ from typing import Any, TypeAlias, TypeVar
 import numpy as np
 import pandas as pd
 
+from auditkit.facts.columns import on_distinct
 from auditkit.frames.findings import NOT_EVALUATED
 from auditkit.readers.contracts import Contracts
 from auditkit.readers.evidence import EvidenceData
@@ -65,6 +66,26 @@ class RuleContext:
     def learners(self) -> pd.DataFrame:
         """Learners in scope, with their return's preparation date, year and file."""
         return self.data.learners.merge(self._return_facts(self.data), on="return_id", how="left")
+
+    @cached_property
+    def _learner_lookup(self) -> tuple[pd.MultiIndex, pd.Series]:
+        """Every loaded learner's :data:`LEARNER_KEYS` (the first record of each) and their ULNs, aligned."""
+        people = self.all.learners[[*LEARNER_KEYS, "uln"]].drop_duplicates(LEARNER_KEYS)
+        return pd.MultiIndex.from_frame(people[LEARNER_KEYS]), people["uln"].reset_index(drop=True)
+
+    def learner_ulns(self, rows: pd.DataFrame) -> pd.Series:
+        """The ULN of the learner of each row of ``rows`` (:data:`LEARNER_KEYS`, any of them NA) in any loaded
+        return: the first record's, as a left merge with every learner would give (NA keys match NA keys); NA for
+        a row no learner matches. Aligned with ``rows``; the lookup is built once per context."""
+        keys, ulns = self._learner_lookup
+        at = keys.get_indexer(pd.MultiIndex.from_frame(rows[LEARNER_KEYS])) if len(rows) else np.array([], int)
+        found = ulns.take(np.where(at < 0, 0, at)) if len(ulns) else pd.Series([pd.NA] * len(at), dtype=object)
+        return pd.Series(found.to_numpy(), index=rows.index, dtype=ulns.dtype).mask(at < 0)
+
+    @cached_property
+    def return_paths(self) -> pd.Series:
+        """The file of each loaded return, by ``return_id``."""
+        return self.all.returns.set_index("return_id")["path"]
 
     # -- aims ----------------------------------------------------------------------------------------
     @cached_property
@@ -140,8 +161,18 @@ class RuleContext:
             f = f[same_code(f["fam_code"], code)]
         if f.empty or aims.empty:
             return pd.Series(False, index=aims.index, dtype=bool)
-        found = pd.MultiIndex.from_frame(aims[AIM_KEYS]).isin(pd.MultiIndex.from_frame(f[AIM_KEYS]))
+        found = self._aim_keys(aims).isin(pd.MultiIndex.from_frame(f[AIM_KEYS]))
         return pd.Series(found, index=aims.index, dtype=bool)
+
+    def _aim_keys(self, aims: pd.DataFrame) -> pd.MultiIndex:
+        """The :data:`AIM_KEYS` of ``aims`` as an index: built once for :attr:`aims` and :attr:`bootcamps`."""
+        def index() -> pd.MultiIndex:
+            return pd.MultiIndex.from_frame(aims[AIM_KEYS])
+
+        for name in ("aims", "bootcamps"):
+            if self.__dict__.get(name) is aims:
+                return self.memo(("aim_keys", name), index)
+        return index()
 
     @cached_property
     def psm(self) -> pd.DataFrame:
@@ -276,7 +307,12 @@ def group_lists(keys: pd.Series, values: pd.Series, index: pd.Index) -> pd.Serie
 
 
 def same_code(codes: pd.Series, code: str | int) -> pd.Series:
-    """True where a FAM code equals ``code`` (numerically when both are digits, so ``23`` equals ``023``)."""
+    """True where a FAM code equals ``code`` (numerically when both are digits, so ``23`` equals ``023``); each
+    distinct code is compared once."""
+    return on_distinct(codes, lambda distinct: _same_code(distinct, code))
+
+
+def _same_code(codes: pd.Series, code: str | int) -> pd.Series:
     text = codes.astype("string").str.strip()
     want = str(code).strip()
     if want.isdigit():

@@ -24,7 +24,9 @@ def group_ids(left: pd.DataFrame, right: pd.DataFrame, keys: Sequence[str]) -> t
     keys = list(keys)
     if not len(left) or not len(right):
         return np.full(len(left), -1, dtype=np.int64), np.full(len(right), -2, dtype=np.int64)
-    both = pd.concat([left[keys].astype(object), right[keys].astype(object)], ignore_index=True)
+    differ = [k for k in keys if left[k].dtype != right[k].dtype]  # only these need one common type
+    both = pd.concat([left[keys].astype(dict.fromkeys(differ, object)),
+                      right[keys].astype(dict.fromkeys(differ, object))], ignore_index=True)
     ids = both.groupby(keys, dropna=False, sort=False).ngroup().to_numpy(dtype=np.int64)
     return ids[:len(left)], ids[len(left):]
 

@@ -70,6 +70,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
+from auditkit.facts.columns import join_groups, per_value
 from auditkit.facts.context import AIM_KEYS, RuleContext
 from auditkit.facts.evidence import CLAIM_OF_STAGE, evidence_bootcamps, evidence_claims, evidence_of
 from auditkit.facts.learner_types import learner_types
@@ -286,8 +287,11 @@ def _blocked_by(count: int, ids: pd.DataFrame, reasons: pd.DataFrame, milestone:
                         reasons.assign(_kind=1, _order=reasons["reason"].map(_REASON_ORDER), token=reasons["reason"])],
                        ignore_index=True)
     tokens = tokens.sort_values(["_k", "_kind", "_order", "token"], kind="stable")
-    joined = tokens.groupby("_k")["token"].agg(",".join)
-    return joined.reindex(range(count)).fillna("").to_numpy(dtype=object)
+    k = tokens["_k"].to_numpy(dtype=np.int64)
+    inside = (k >= 0) & (k < count)
+    joined = join_groups(k[inside], tokens["token"].to_numpy(dtype=object)[inside], ",", count)
+    joined[pd.isna(joined)] = ""
+    return joined
 
 
 def _reasons(flags: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -567,8 +571,11 @@ def _with_evidence(ctx: RuleContext, findings: pd.DataFrame, frame: pd.DataFrame
                                  learn_start_date=pd.to_datetime(df["learn_start_date"]).astype("datetime64[ns]"),
                                  milestone=df["milestone"].astype("string"))
 
-            ids = (norm(hits).groupby(keys, dropna=False)["check_id"].agg(lambda s: ",".join(sorted(set(s))))
-                   .rename("_ev").reset_index())
+            # per milestone, its checks' ids sorted and once each
+            found = norm(hits).drop_duplicates([*keys, "check_id"]).sort_values("check_id", kind="stable")
+            group = found.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+            ids = found.drop_duplicates(keys)[keys].reset_index(drop=True)
+            ids["_ev"] = join_groups(group, found["check_id"].to_numpy(dtype=object), ",", len(ids))
             at = norm(frame.rename(columns={"bootcamp_aim": "learn_aim_ref"})[keys])
             joined = at.merge(ids, on=keys, how="left")["_ev"]
             blocked = pd.Series(joined.fillna("").to_numpy(), index=frame.index, dtype="string")
@@ -601,12 +608,12 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
     share = r["milestone"].map(SHARE_PERCENT).astype(int).to_numpy()
     contrib = contribution[at].astype(int)
     price = prices.to_numpy(dtype=object)[at]
-    amount = [milestone_pence(p, s, c) for p, s, c in zip(price, share, contrib, strict=True)]
-    amount = pd.array([pd.NA if a is None else a for a in amount], dtype="Int64")
+    amount = _milestone_amounts(price, share, contrib)
     claimed_pence = pd.Series(amount).where(claimed, 0).astype("Int64")
     due_pence = pd.Series(amount).where(earned, 0).astype("Int64")
     dates = datetimes(r["milestone_date"])  # a date beyond nanoseconds (a start near 2262 + 14 days) is NaT
-    periods = [milestone_period(d) for d in dates]
+    years = per_value(dates, lambda d: milestone_period(d)[0], dtype="object")
+    periods = per_value(dates, lambda d: milestone_period(d)[1], dtype="object")
     out = pd.DataFrame({
         "ukprn": b["ukprn"].to_numpy()[at],
         "learn_ref_number": b["learn_ref_number"].to_numpy()[at],
@@ -617,10 +624,10 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
         "claimed": claimed,
         "earned": earned,
         "milestone_date": dates.to_numpy(),
-        "period": [p for _, p in periods],
+        "period": periods.to_numpy(),
         "amount_due": _pounds(due_pence).to_numpy(),
         "blocked_by": blocked,
-        "ilr_year": [y for y, _ in periods],
+        "ilr_year": years.to_numpy(),
         "return_id": b["return_id"].to_numpy()[at],
         "aim_seq_number": b["aim_seq_number"].to_numpy()[at],
         "milestone_aim_seq": r["milestone_aim_seq"].to_numpy(),
@@ -642,6 +649,19 @@ def _assemble(boot: pd.DataFrame, rows: pd.DataFrame, kind: np.ndarray, contribu
     out = out.sort_values(["ukprn", "learn_ref_number", "learn_start_date", "bootcamp_aim", "return_id",
                            "aim_seq_number", "_m"], kind="stable", na_position="first")
     return out.drop(columns="_m").reset_index(drop=True)
+
+
+def _milestone_amounts(price: np.ndarray, share: np.ndarray,
+                       contribution: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """:func:`milestone_pence` of each (price, share, contribution), as Int64 (NA without a price), computed once
+    per distinct triple."""
+    triples = pd.DataFrame({"price": price, "share": share, "contribution": contribution})
+    group = triples.groupby(["price", "share", "contribution"], dropna=False, sort=False).ngroup().to_numpy()
+    distinct = triples.drop_duplicates()
+    pence = [milestone_pence(p, s, c) for p, s, c in
+             zip(distinct["price"], distinct["share"], distinct["contribution"], strict=True)]
+    values = pd.array([pd.NA if a is None else a for a in pence], dtype="Int64")
+    return values[group] if len(group) else pd.array([], dtype="Int64")
 
 
 # -- totals ----------------------------------------------------------------------------------------------------

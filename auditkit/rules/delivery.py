@@ -78,7 +78,12 @@ def _fam_summary(ctx: RuleContext, aims: pd.DataFrame, fam_type: str) -> pd.Data
     if f.empty:
         return out
     code = f["fam_code"].astype("string").str.strip().fillna("")
-    grouped = code.groupby([f[k] for k in AIM_KEYS]).agg(codes=", ".join, n="size", first="first")
+    grouped = code.groupby([f[k] for k in AIM_KEYS]).agg(n="size", first="first")
+    grouped["codes"] = grouped["first"]
+    many = grouped.index[(grouped["n"] > 1).to_numpy()]
+    if len(many):  # the few aims with several codes of the type: joined, in their order
+        several = pd.MultiIndex.from_frame(f[AIM_KEYS]).isin(many)
+        grouped.loc[many, "codes"] = code[several].groupby([f.loc[several, k] for k in AIM_KEYS]).agg(", ".join)
     found = grouped.reindex(pd.MultiIndex.from_frame(aims[AIM_KEYS]))
     out["codes"] = pd.Series(found["codes"].to_numpy(), index=aims.index, dtype="string")
     out["n"] = pd.to_numeric(pd.Series(found["n"].to_numpy(), index=aims.index)).fillna(0).astype(int)

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from auditkit.facts.columns import join_groups, per_value
 from auditkit.facts.context import RuleContext, fmt_date
 from auditkit.facts.evidence import (
     CLAIM_OF_STAGE,
@@ -47,7 +49,8 @@ def _issues(rows: pd.DataFrame, check_id: str, stage: Any, field: str, value: An
     if rows.empty:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     message = pd.Series(message, index=rows.index).astype("string")
-    message = message.str.slice(0, 1).str.upper() + message.str.slice(1)
+    message = pd.Series([m[:1].upper() + m[1:] if m.__class__ is str else m for m in message.to_numpy(dtype=object)],
+                        index=rows.index, dtype="string")  # the first letter a capital
     out = pd.DataFrame({"check_id": check_id, "ukprn": rows["ukprn"], "learn_ref_number": rows["learn_ref_number"],
                         "bc": rows["bc"], "stage": stage, "doc": doc, "claim": claim, "field": field,
                         "value": value, "message": message, "where": where}, index=rows.index)
@@ -56,12 +59,12 @@ def _issues(rows: pd.DataFrame, check_id: str, stage: Any, field: str, value: An
 
 def _dates(values: pd.Series) -> pd.Series:
     """Dates as text for a message (``2024-05-01``, ``(none)``), as a string Series even when empty."""
-    return pd.Series([fmt_date(v) for v in values], index=values.index, dtype="string")
+    return per_value(values, fmt_date, dtype="string")
 
 
 def _texts(values: pd.Series, template: str) -> pd.Series:
     """Numbers formatted with ``template`` (``{:,.2f}``), as a string Series even when empty."""
-    return pd.Series([template.format(float(v)) for v in values], index=values.index, dtype="string")
+    return per_value(values, lambda v: template.format(float(v)), dtype="string")  # type: ignore[arg-type]
 
 
 def _claim_text(rows: pd.DataFrame) -> pd.Series:
@@ -77,10 +80,16 @@ _TYPE_LABELS = {"id_check": "ID check", "iag_record": "IAG record"}
 
 def _types_text(types: pd.Series) -> pd.Series:
     """Evidence types for a message: ``job offer``, ``ID check``, ``new role offer or interview offer``."""
-    text = types.astype("string")
+    return per_value(types.astype("string"), _type_text, dtype="string")
+
+
+def _type_text(value: object) -> object:
+    if pd.isna(value):
+        return pd.NA
+    text = str(value)
     for name, label in _TYPE_LABELS.items():
-        text = text.str.replace(name, label, regex=False)
-    return text.str.replace("_", " ", regex=False)
+        text = text.replace(name, label)
+    return text.replace("_", " ")
 
 
 def _missing(ctx: RuleContext) -> pd.DataFrame:
@@ -379,9 +388,7 @@ def _findings(ctx: RuleContext, check_id: str, per_claim: bool = False) -> pd.Da
     if issues.empty:
         return pd.DataFrame()
     if per_claim:
-        issues = issues.groupby("claim", sort=False).agg(
-            ukprn=("ukprn", "first"), learn_ref_number=("learn_ref_number", "first"), field=("field", "first"),
-            value=("value", ", ".join), message=("message", _join_claim_messages), where=("where", "first"))
+        issues = _per_claim(issues)
     rows = issues.reset_index(drop=True).merge(_in_scope(ctx), on=LEARNER_KEY, how="left")
     out = ctx.findings(rows, field=check_id, value=rows["value"], message=rows["message"], learner_level=True)
     return out.assign(field=rows["field"].to_numpy(), source=rows["where"].to_numpy())
@@ -399,14 +406,39 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _per_claim(issues: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim (in the order claims first come; issues without a claim left out): the first issue's
+    learner, field and place, the values joined (``a, b``) and the messages joined by
+    :func:`_join_claim_messages`."""
+    issues = issues[issues["claim"].notna()]
+    group = issues.groupby("claim", sort=False).ngroup().to_numpy()
+    first = issues.groupby("claim", sort=False).agg(
+        ukprn=("ukprn", "first"), learn_ref_number=("learn_ref_number", "first"), field=("field", "first"),
+        where=("where", "first"), _size=("message", "size"), _message=("message", "first"))
+    count = len(first)
+    value = join_groups(group, issues["value"].to_numpy(dtype=object), ", ", count)
+    messages = issues["message"].to_numpy(dtype=object)
+    parts = [str(t).partition(_WITHOUT)[2].removesuffix(_IN_EVIDENCE) for t in messages]
+    heads = [str(t).partition(_WITHOUT)[0] for t in first["_message"]]
+    joined = join_groups(group, np.array(parts, dtype=object), ", ", count)
+    several = first["_size"].to_numpy() > 1
+    together = np.array([f"{h}{_WITHOUT}{j}{_IN_EVIDENCE}" for h, j in zip(heads, joined, strict=True)], dtype=object)
+    message = np.where(several, together, first["_message"].to_numpy(dtype=object))
+    return first.drop(columns=["_size", "_message"]).assign(value=value, message=message)[
+        ["ukprn", "learn_ref_number", "field", "value", "message", "where"]]
+
+
+_WITHOUT, _IN_EVIDENCE = " claimed without ", " in the evidence"
+
+
 def _join_claim_messages(messages: pd.Series) -> str:
     """``Milestone 1 (...) claimed without enrolment form in the evidence`` for several requirements:
     ``Milestone 1 (...) claimed without enrolment form, id check in the evidence``."""
     texts = list(messages)
     if len(texts) == 1:
         return texts[0]
-    head, _, _ = texts[0].partition(" claimed without ")
-    parts = [t.partition(" claimed without ")[2].removesuffix(" in the evidence") for t in texts]
+    head, _, _ = texts[0].partition(_WITHOUT)
+    parts = [t.partition(_WITHOUT)[2].removesuffix(_IN_EVIDENCE) for t in texts]
     return f"{head} claimed without {', '.join(parts)} in the evidence"
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
-from auditkit.facts.context import LEARNER_KEYS, RuleContext
+from auditkit.facts.context import RuleContext
 from auditkit.facts.evidence import ISSUE_COLUMNS
 from auditkit.frames.findings import FINDINGS, NOT_EVALUATED, sort_findings
 from auditkit.rules.registry import REGISTRY, Rule, get_rules
@@ -72,17 +73,22 @@ def _finish(rule: Rule, ctx: RuleContext, raw: pd.DataFrame | None) -> pd.DataFr
     if blank.any():  # never an empty message (a rule's bug): at least say what the rule checks
         raw["message"] = raw["message"].astype("string").mask(blank.to_numpy(), f"{rule.id}: {rule.summary}")
     if "uln" not in raw:
-        people = ctx.all.learners[[*LEARNER_KEYS, "uln"]].drop_duplicates(LEARNER_KEYS)
-        raw = raw.merge(people, on=LEARNER_KEYS, how="left")
+        raw["uln"] = ctx.learner_ulns(raw)
     if "source" not in raw:
-        paths = ctx.all.returns.set_index("return_id")["path"]
-        path = raw["return_id"].map(paths)
-        line = raw["line"] if "line" in raw else pd.Series(pd.NA, index=raw.index)
-        raw["source"] = [
-            (f"{p}:{int(n)}" if not pd.isna(n) else str(p)) if not pd.isna(p) else pd.NA
-            for p, n in zip(path, line, strict=True)
-        ]
+        raw["source"] = _sources(raw["return_id"].map(ctx.return_paths),
+                                 raw["line"] if "line" in raw else pd.Series(pd.NA, index=raw.index))
     return FINDINGS.conform(raw)
+
+
+def _sources(path: pd.Series, line: pd.Series) -> pd.Series:
+    """``path:line`` (the line as a whole number), the path alone without a line, NA without a path."""
+    path_text = path.astype("string")
+    line_text = pd.Series(pd.NA, index=line.index, dtype="string")
+    has_line = line.notna().to_numpy(dtype=bool)
+    if has_line.any():
+        whole = np.trunc(pd.to_numeric(line[has_line]).astype("float64")).astype("int64")
+        line_text[has_line] = whole.astype(str).to_numpy()
+    return (path_text + ":" + line_text).fillna(path_text).astype(object).where(path.notna(), pd.NA)
 
 
 def run_rules(ctx: RuleContext, ids: list[str] | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditkit.errors import InputError
@@ -73,12 +74,19 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_string_dtype(series) or series.dtype == object:
+        if isinstance(series.dtype, pd.StringDtype):  # text or missing: checked without the accessor's overhead
+            texts = series
+            risky = np.array([v.startswith(FORMULA_STARTS) if v.__class__ is str else False
+                              for v in series.to_numpy(dtype=object)], dtype=bool)
+        elif pd.api.types.is_string_dtype(series) or series.dtype == object:
             texts = series.astype("string")
-            risky = texts.str.startswith(FORMULA_STARTS).fillna(False) & ~texts.str.fullmatch(
-                _PLAIN_NUMBER.pattern).fillna(False)
-            if risky.any():
-                out[column] = series.astype(object).where(~risky.to_numpy(), "'" + texts.astype(object))
+            risky = texts.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+        else:
+            continue
+        if risky.any():  # a plain number (-12.50) is not a formula: checked on the few cells that start so
+            risky[risky] = ~texts[risky].str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            out[column] = series.astype(object).where(~risky, "'" + texts.astype(object))
     out.columns = [safe_cell(str(c)) for c in out.columns]
     return out
 
