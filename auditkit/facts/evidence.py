@@ -16,6 +16,7 @@ the evidence rules (``EV_*``), the payment calculation and the per-learner evide
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from auditkit.facts.context import RuleContext
@@ -68,6 +69,12 @@ REQUIREMENTS = pd.DataFrame(_requirement_rows(), columns=["milestone", "learner_
 def evidence_of(ctx: RuleContext) -> EvidenceData | None:
     """The evidence attached to the context (None when none was given)."""
     return getattr(ctx, "evidence", None)
+
+
+def _true(flags: pd.Series) -> np.ndarray:
+    """True where ``flags`` is true, False where false or missing, as a NumPy array: the nullable and pyarrow
+    booleans that comparisons give (pyarrow-backed strings give pyarrow booleans) do not combine with ``&``."""
+    return flags.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def _day(values: pd.Series) -> pd.Series:
@@ -234,8 +241,9 @@ def _milestone_claims(ctx: RuleContext, boot: pd.DataFrame) -> pd.DataFrame:
     ms = links.assign(milestone=links["is_m2"].map({True: "M2", False: "M3"}),
                       claim_date=_day(links["learn_start_date"]))
     ms = ms.assign(bc=_attribute(ms, "claim_date", boot))
-    own = ms["linked"] & (ms["bc_ukprn"] == ms["ukprn"]) & (ms["bc_learn_ref_number"] == ms["learn_ref_number"])
-    named = ms[own.fillna(False).astype(bool)][["bc_ukprn", "bc_learn_ref_number", "bc_learn_aim_ref",
+    own = (_true(ms["linked"]) & _true(ms["bc_ukprn"] == ms["ukprn"])
+           & _true(ms["bc_learn_ref_number"] == ms["learn_ref_number"]))
+    named = ms[own][["bc_ukprn", "bc_learn_ref_number", "bc_learn_aim_ref",
                                                 "bc_learn_start_date"]].reset_index(names="_i")
     hit = named.merge(boot[["bc", "ukprn", "learn_ref_number", "learn_aim_ref", "learn_start_date"]],
                       left_on=["bc_ukprn", "bc_learn_ref_number", "bc_learn_aim_ref", "bc_learn_start_date"],
