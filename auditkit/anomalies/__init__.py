@@ -1,0 +1,13 @@
+"""Anomaly detectors: patterns that suggest gaming or error in data that breaks no rule, each scored and
+explained; and risk scores that combine them with the rule findings (``risk_scores``).
+
+Importing this package registers every detector (see ``registry``); ``run_detectors(ctx)`` runs them.
+"""
+
+from auditkit.anomalies import timing  # noqa: F401
+from auditkit.anomalies.inputs import AnomalyInputs
+from auditkit.anomalies.registry import REGISTRY, Detector, all_detectors, detector, get_detectors
+from auditkit.anomalies.runner import run_detector, run_detectors
+
+__all__ = ["REGISTRY", "AnomalyInputs", "Detector", "all_detectors", "detector", "get_detectors", "run_detector",
+           "run_detectors"]
