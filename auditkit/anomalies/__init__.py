@@ -4,7 +4,7 @@ explained; and risk scores that combine them with the rule findings (``risk_scor
 Importing this package registers every detector (see ``registry``); ``run_detectors(ctx)`` runs them.
 """
 
-from auditkit.anomalies import identity, offers, timing  # noqa: F401
+from auditkit.anomalies import changes, documents, identity, offers, providers, timing  # noqa: F401
 from auditkit.anomalies.inputs import AnomalyInputs
 from auditkit.anomalies.registry import REGISTRY, Detector, all_detectors, detector, get_detectors
 from auditkit.anomalies.runner import run_detector, run_detectors
