@@ -7,7 +7,8 @@ Importing this package registers every detector (see ``registry``); ``run_detect
 from auditkit.anomalies import changes, documents, identity, offers, providers, timing  # noqa: F401
 from auditkit.anomalies.inputs import AnomalyInputs
 from auditkit.anomalies.registry import REGISTRY, Detector, all_detectors, detector, get_detectors
+from auditkit.anomalies.risk import DEFAULT_WEIGHTS, RiskScores, risk_scores
 from auditkit.anomalies.runner import run_detector, run_detectors
 
-__all__ = ["REGISTRY", "AnomalyInputs", "Detector", "all_detectors", "detector", "get_detectors", "run_detector",
+__all__ = ["DEFAULT_WEIGHTS", "REGISTRY", "AnomalyInputs", "RiskScores", "risk_scores", "Detector", "all_detectors", "detector", "get_detectors", "run_detector",
            "run_detectors"]
