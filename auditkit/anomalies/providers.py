@@ -25,7 +25,7 @@ def kpi_outliers(inp: AnomalyInputs) -> pd.DataFrame:
     **Why it matters**: a provider far better than its peers (every learner completes, every one gets a job) may
     be recording outcomes that did not happen; one far worse may be failing its learners. Either way it is where
     an audit sample should look first.
-    **Example**: completion rates of 61%, 64%, 66%, 63% and 98%: the last provider's z is about 10, score 1.
+    **Example**: completion rates of 61%, 64%, 66%, 63% and 98%: the last provider's z is about 11, score 1.
     **Score**: min(1, |z| / 7): 0.5 at the 3.5 limit, 1 at twice it.
     **Limits**: with few providers the median and MAD are rough; providers of very different sizes or learner
     mixes differ for good reasons. A provider-level row adds to the provider's risk, not to a learner's.
@@ -48,7 +48,7 @@ def kpi_outliers(inp: AnomalyInputs) -> pd.DataFrame:
     side = ["above" if z > 0 else "below" for z in rows["_z"]]
     return anomaly_rows(
         rows, field=rows["kpi"], value=rows["cumulative_value"].map(lambda v: f"{float(v):.1%}"),
-        message=[f"{KPI_BY_ID[k].name} {float(v):.1%}, far {s} the providers' median {float(m):.1%}." for k, v, s, m
+        message=[f"{KPI_BY_ID[k].label} {float(v):.1%}, far {s} the providers' median {float(m):.1%}." for k, v, s, m
                  in zip(rows["kpi"], rows["cumulative_value"], side, rows["_median"], strict=True)],
         score=(rows["_z"].abs() / (2 * ROBUST_Z_LIMIT)).clip(upper=1),
         evidence=[f"modified z = {z:.1f} (|z| > {ROBUST_Z_LIMIT}) among {n} providers, median {float(m):.1%}"

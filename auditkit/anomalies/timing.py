@@ -90,7 +90,8 @@ def late_starts(inp: AnomalyInputs) -> pd.DataFrame:
     per["expected"] = per["rate"] * LATE_DAYS
     per["p"] = poisson_tail(per["late"], per["expected"])
     per = per[per["p"] < P_LIMIT]
-    rows = b[b["_late"] & b["ukprn"].isin(per.index)].join(per, on="ukprn", rsuffix="_p")
+    rows = b[b["_late"] & b["ukprn"].isin(per.index)].join(
+        per[["late", "earlier", "days", "rate", "expected", "p"]], on="ukprn")
     if rows.empty:
         return pd.DataFrame()
     months = rows["days"] / 30.44
@@ -102,7 +103,7 @@ def late_starts(inp: AnomalyInputs) -> pd.DataFrame:
         score=1 - rows["expected"] / rows["late"],
         evidence=[f"{n} starts from {_fmt(f)} to {_fmt(t)}; {k} earlier starts over {m:.1f} months "
                   f"({r * 30.44:.1f} a month) predict {e:.1f}; Poisson P(>= {n}) = {p:.1e}" for n, f, t, k, m, r, e, p
-                  in zip(rows["late"], rows["late_from"], rows["start_to"], rows["earlier"], months, rows["rate"],
+                  in zip(rows["late"], rows["_late_from"], rows["start_to"], rows["earlier"], months, rows["rate"],
                          rows["expected"], rows["p"], strict=True)])
 
 
