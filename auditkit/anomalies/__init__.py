@@ -10,5 +10,5 @@ from auditkit.anomalies.registry import REGISTRY, Detector, all_detectors, detec
 from auditkit.anomalies.risk import DEFAULT_WEIGHTS, RiskScores, risk_scores
 from auditkit.anomalies.runner import run_detector, run_detectors
 
-__all__ = ["DEFAULT_WEIGHTS", "REGISTRY", "AnomalyInputs", "RiskScores", "risk_scores", "Detector", "all_detectors", "detector", "get_detectors", "run_detector",
-           "run_detectors"]
+__all__ = ["DEFAULT_WEIGHTS", "REGISTRY", "AnomalyInputs", "Detector", "RiskScores", "all_detectors", "detector",
+           "get_detectors", "risk_scores", "run_detector", "run_detectors"]

@@ -36,7 +36,7 @@ def anomaly_rows(rows: pd.DataFrame, *, field: str, value: Any, message: Any, sc
         return pd.DataFrame(columns=[c for c in COLUMNS if c not in ("rule_id", "severity")])
 
     def col(name: str) -> Any:
-        return rows[name] if name in rows else pd.NA
+        return rows.get(name, pd.NA)
 
     source = col("path")
     if "path" in rows and "line" in rows:

@@ -37,7 +37,7 @@ FULL_SAME_DAY = 10
 
 
 def _fmt(day: object) -> str:
-    return pd.Timestamp(day).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+    return pd.Timestamp(day).strftime("%Y-%m-%d")
 
 
 def _windows(inp: AnomalyInputs, ukprns: pd.Series) -> pd.DataFrame:

@@ -3,8 +3,9 @@
 :func:`open_case` finds a case's inputs (ILR returns, contracts, evidence, employer register) under the paths given,
 reads the ILR returns and chooses the returns audited. Everything else is read or computed at first use, once:
 the contracts, evidence, employer register and postcode directory; the rule context, the findings, the milestones,
-the funding, the KPIs, their trends, the change history, the anomalies and the risk scores. :meth:`Case.as_of` gives the case as it stood on a
-day, from what was read (no file is read again). Frames with personal data are masked unless asked for raw.
+the funding, the KPIs, their trends, the change history, the anomalies and the risk scores. :meth:`Case.as_of`
+gives the case as it stood on a day, from what was read (no file is read again). Frames with personal data are
+masked unless asked for raw.
 """
 
 from __future__ import annotations
