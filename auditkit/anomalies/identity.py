@@ -27,7 +27,9 @@ _KINDS = {"TelNo": "a phone number", "Email": "an e-mail address", "address": "a
 
 
 def _others(group: pd.Series, own: pd.Series) -> list[str]:
-    return [", ".join(str(u) for u in sorted(g) if u != o)[:200] for g, o in zip(group, own, strict=True)]
+    """The other providers each row names: at most :data:`NAMED_PROVIDERS` (``group`` holds one more than that)."""
+    return [", ".join(str(u) for u in [u for u in g if u != o][:NAMED_PROVIDERS]) for g, o in
+            zip(group, own, strict=True)]
 
 
 @detector("AN_ULN_01", reads=["ULN", "LearnStartDate", "LearnActEndDate", "CompStatus"])
@@ -60,15 +62,16 @@ def uln_at_several_providers(inp: AnomalyInputs) -> pd.DataFrame:
     running = other & (prev["learn_act_end_date"].isna() | (prev["learn_act_end_date"] >= b["learn_start_date"]))
     restart = other & ~running & (pd.to_numeric(prev["comp_status"], errors="coerce") == WITHDRAWN)
     running, restart = running.fillna(False).astype(bool), restart.fillna(False).astype(bool)
-    names = b.groupby("uln")["ukprn"].agg(lambda s: sorted(set(s)))
+    names = b.groupby("uln")["ukprn"].agg(lambda s: sorted(set(s))[:NAMED_PROVIDERS + 1])
     others = _others(b["uln"].map(names), b["ukprn"])
     how = ["; it started while the one before at another provider was running" if r else
            "; it started after a withdrawal at another provider" if w else ""
            for r, w in zip(running, restart, strict=True)]
     return anomaly_rows(
         b, field="ULN", value=b["uln"],
-        message=[f"The ULN also has a bootcamp at {n - 1} other provider(s) ({o}){h}." for n, o, h in
-                 zip(b["_providers"], others, how, strict=True)],
+        message=[f"The ULN also has a bootcamp at {n - 1} other provider(s) "
+                 f"({o}{', ...' if n - 1 > NAMED_PROVIDERS else ''}){h}."
+                 for n, o, h in zip(b["_providers"], others, how, strict=True)],
         score=(running | restart).map({True: SCORE_OVERLAP, False: SCORE_SEVERAL}),
         evidence=[f"ULN at {n} providers; compared with the bootcamp that started just before: "
                   + ("overlap" if r else "restart after withdrawal" if w else "none before, or no overlap")
