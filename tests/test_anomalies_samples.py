@@ -73,17 +73,17 @@ def test_risk_scores_add_documented_points_and_explain_them():
     risk = risk_scores(findings, anomalies, learners=pd.DataFrame({"ukprn": [1, 1, 1],
                                                                     "learn_ref_number": ["L1", "L2", "L3"]}))
     learners = risk.learners.set_index("learn_ref_number")
-    # L1: the no-pay rule once (1.0, not 2.0) + 0.8 x 0.5 for the anomaly
-    assert learners.loc["L1", "points"] == pytest.approx(1.0 + 0.4)
-    assert learners.loc["L1", "risk_score"] == pytest.approx(1 - math.exp(-1.4))
+    # L1: the no-pay rule once (1.0, not 2.0) + 0.75 x 0.5 for the anomaly
+    assert learners.loc["L1", "points"] == pytest.approx(1.0 + 0.375)
+    assert learners.loc["L1", "risk_score"] == pytest.approx(1 - math.exp(-1.375))
     assert learners.loc["L1", "top"] == "W5_A_01, AN_X_01"
     assert learners.loc["L2", "points"] == pytest.approx(0.2) and learners.loc["L3", "risk_score"] == 0
     CONTRIBUTIONS.validate(risk.contributions)
     per = risk.contributions.groupby("learn_ref_number")["points"].sum()
     assert per.to_dict() == pytest.approx(learners["points"][learners["points"] > 0].to_dict())
     provider = risk.providers.iloc[0]
-    assert provider["provider_points"] == pytest.approx(0.8)  # the provider-level anomaly; not-evaluated adds 0
-    assert provider["points"] == pytest.approx((1.4 + 0.2 + 0) / 3 + 0.8)
+    assert provider["provider_points"] == pytest.approx(0.75)  # the provider-level anomaly; not-evaluated adds 0
+    assert provider["points"] == pytest.approx((1.375 + 0.2 + 0) / 3 + 0.75)
     heavier = risk_scores(findings, anomalies, {**DEFAULT_WEIGHTS, "warning": 1.0})
     assert heavier.learners.set_index("learn_ref_number").loc["L2", "points"] == 1.0
     with pytest.raises(ValueError, match="anomaly"):

@@ -14,7 +14,7 @@ from auditkit.reference.uln import usable_uln
 #: How many other providers a message names.
 NAMED_PROVIDERS = 3
 #: Score of a ULN at several providers; of a bootcamp that overlaps or restarts the one before at another provider.
-SCORE_SEVERAL, SCORE_OVERLAP = 0.5, 0.8
+SCORE_SEVERAL, SCORE_OVERLAP = 0.5, 0.75
 #: CompStatus of a withdrawal.
 WITHDRAWN = 3
 
@@ -44,8 +44,8 @@ def uln_at_several_providers(inp: AnomalyInputs) -> pd.DataFrame:
     same person, or a provider recruiting another provider's withdrawn learners, pay twice for one learner.
     W5_M1_01 and W5_COMP_03 refuse the clear cases; this shows every ULN shared by providers.
     **Example**: a learner withdrew from Tipton Forge Tech Skills Ltd on 2024-10-11 and started at Foundry Lane
-    Digital Ltd on 2024-11-04: the Foundry Lane bootcamp scores 0.8, the Tipton Forge one 0.5.
-    **Score**: 0.8 for an overlap or restart, else 0.5.
+    Digital Ltd on 2024-11-04: the Foundry Lane bootcamp scores 0.75, the Tipton Forge one 0.5.
+    **Score**: 0.75 for an overlap or restart, else 0.5.
     **Limits**: a ULN mistyped into another person's is indistinguishable here from the same person; the row
     says the ULNs match, the names and dates of birth (masked here) tell. Only the bootcamp just before is
     compared, so an overlap with an earlier, longer bootcamp is scored 0.5.

@@ -24,7 +24,7 @@ from auditkit.frames.anomalies import CONTRIBUTIONS
 
 #: Points per finding by severity, and per anomaly (times its score).
 DEFAULT_WEIGHTS: dict[str, float] = {"no-pay": 1.0, "error": 0.5, "warning": 0.2, "not-evaluated": 0.0,
-                                     "anomaly": 0.8}
+                                     "anomaly": 0.75}
 #: How many ids ``top`` names.
 TOP = 3
 _LEARNER = ["ukprn", "learn_ref_number"]
