@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NAType
 from scipy import stats
 
 from auditkit.frames.anomalies import ANOMALIES
@@ -26,8 +27,13 @@ def empty() -> pd.DataFrame:
     return ANOMALIES.empty()
 
 
-def anomaly_rows(rows: pd.DataFrame, *, field: str, value: Any, message: Any, score: Any, evidence: Any,
-                 learner_level: bool = True) -> pd.DataFrame:
+#: What a column of :func:`anomaly_rows` may be given as: one value for every row, a Series aligned with the rows,
+#: or a list (one per row, in order).
+Column: TypeAlias = str | float | pd.Series | list[str] | list[float] | None | NAType
+
+
+def anomaly_rows(rows: pd.DataFrame, *, field: Column, value: Column, message: Column, score: Column,
+                 evidence: Column, learner_level: bool = True) -> pd.DataFrame:
     """Anomaly rows for the rows of an aims, learners or providers frame (``ukprn`` and, unless provider-level,
     ``learn_ref_number``; ``uln``, ``aim_seq_number``, ``path`` and ``line`` when present). ``value``,
     ``message``, ``score`` and ``evidence`` are scalars or Series aligned with ``rows``. Never pass a personal
@@ -53,7 +59,7 @@ def anomaly_rows(rows: pd.DataFrame, *, field: str, value: Any, message: Any, sc
     return out.reset_index(drop=True)
 
 
-def poisson_tail(count: pd.Series | float, expected: pd.Series | float) -> Any:
+def poisson_tail(count: pd.Series | float, expected: pd.Series | float) -> np.ndarray:
     """P(X >= count) for X ~ Poisson(expected): how surprising ``count`` is if events came at the expected rate."""
     return stats.poisson.sf(np.asarray(count, dtype=float) - 1, np.asarray(expected, dtype=float))
 
