@@ -52,3 +52,10 @@ def test_items_without_a_verdict_stop_the_evaluation(samples_case) -> None:
     partial = pd.Series(0.0, index=sample.items["item"][:7])
     with pytest.raises(SamplingError, match="3 of the 10 sampled items have no verdict"):
         evaluate_case_sample(sample, partial)
+
+
+def test_a_sample_stratified_by_risk_band_uses_the_case_risk_scores(samples_case) -> None:
+    sample = samples_case.draw_sample("stratified", 30, seed=1, strata=["risk"])
+    bands = set(sample.strata["stratum"])
+    assert bands <= {"low", "medium", "high", "unscored"} and len(bands) >= 2
+    assert sample.strata["population"].sum() == len(samples_case.population())

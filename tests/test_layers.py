@@ -22,8 +22,8 @@ LAYERS: dict[str, int] = {
     "auditkit.facts": 2,
     # 3: the rules (leaves: only their registry is imported from outside rules/)
     "auditkit.rules": 3,
-    # 4: what each learner earned; 5: the measures (KPIs, trends, changes) and audit sampling
-    "auditkit.funding": 4, "auditkit.measures": 5, "auditkit.sampling": 5,
+    # 4: what each learner earned; 5: the measures (KPIs, trends, changes), audit sampling, anomaly detectors
+    "auditkit.funding": 4, "auditkit.measures": 5, "auditkit.sampling": 5, "auditkit.anomalies": 5,
     # 6: one case, read once
     "auditkit.case": 6,
     # 7: the workpaper store (to come)

@@ -3,8 +3,9 @@
 :func:`open_case` finds a case's inputs (ILR returns, contracts, evidence, employer register) under the paths given,
 reads the ILR returns and chooses the returns audited. Everything else is read or computed at first use, once:
 the contracts, evidence, employer register and postcode directory; the rule context, the findings, the milestones,
-the funding, the KPIs, their trends and the change history. :meth:`Case.as_of` gives the case as it stood on a
-day, from what was read (no file is read again). Frames with personal data are masked unless asked for raw.
+the funding, the KPIs, their trends, the change history, the anomalies and the risk scores. :meth:`Case.as_of`
+gives the case as it stood on a day, from what was read (no file is read again). Frames with personal data are
+masked unless asked for raw.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditkit.anomalies import AnomalyInputs, RiskScores, risk_scores, run_detectors
 from auditkit.case.findings import provider_names, summary_by_provider
 from auditkit.case.inputs import evidence_inputs, load_employers, load_evidence
 from auditkit.case.learners import Learner, LearnerIndex
@@ -194,6 +196,22 @@ class Case:
     def changes(self) -> pd.DataFrame:
         """What each provider changed between consecutive returns, personal old and new values masked."""
         return mask_changes(self.raw_changes)
+
+    @cached_property
+    def raw_anomalies(self) -> pd.DataFrame:
+        """What the anomaly detectors (:mod:`auditkit.anomalies`) found, personal values shown."""
+        return run_detectors(AnomalyInputs(self.context, milestones=self.milestones, changes=self.raw_changes,
+                                           kpis=self.kpis))
+
+    @cached_property
+    def anomalies(self) -> pd.DataFrame:
+        """What the anomaly detectors found, personal values masked."""
+        return mask_frame(self.raw_anomalies)
+
+    @cached_property
+    def risk(self) -> RiskScores:
+        """Risk scores per learner and provider from the findings and anomalies, with their contributions."""
+        return risk_scores(self.raw_findings, self.raw_anomalies, learners=self.context.learners)
 
     @cached_property
     def read_notes(self) -> list[str]:

@@ -35,9 +35,10 @@ _POUNDS = re.compile(r"^£?\s*([\d,]+(?:\.\d+)?)$")
 _PERCENT = re.compile(r"^([\d.]+)\s*%$")
 
 
-def case_population(case: Case, unit: Unit = "learner") -> pd.DataFrame:
-    """The case's learners (or bootcamp aims) with a claim, the pounds claimed and the worst finding on each."""
-    return population(case.milestones, case.raw_findings, unit)
+def case_population(case: Case, unit: Unit = "learner", *, with_risk: bool = False) -> pd.DataFrame:
+    """The case's learners (or bootcamp aims) with a claim, the pounds claimed and the worst finding on each; with
+    ``with_risk`` each learner's risk score (:attr:`auditkit.case.Case.risk`), for strata by risk band."""
+    return population(case.milestones, case.raw_findings, unit, risk=case.risk.learners if with_risk else None)
 
 
 def materiality_fraction(materiality: float | str, population_value: float) -> float:
@@ -69,7 +70,7 @@ def draw_case_sample(case: Case, method: str = "random", size: int | None = None
                      unit: Unit = "learner", strata: Sequence[str] = (), allocation: str = "proportional",
                      selection: str = "fixed") -> Sample:
     """Draw a sample of the case's claims (see the module); the materiality and plan are kept in its parameters."""
-    pop = case_population(case, unit)
+    pop = case_population(case, unit, with_risk="risk" in strata)
     if pop.empty:
         raise SamplingError("nothing is claimed in the returns audited, so there is nothing to sample")
     seed = secrets.randbelow(2**31) if seed is None else int(seed)

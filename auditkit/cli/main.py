@@ -182,6 +182,61 @@ def kpis_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | N
         output.write(frame, lambda: notes + table(frame), what)
 
 
+@main.command("anomalies")
+@case_inputs
+@click.option("--detector", "detector_ids", multiple=True, help="Only these detector ids (repeatable).")
+@output_options
+def anomalies_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+                  return_files: tuple[str, ...], as_of: dt.datetime | None, detector_ids: tuple[str, ...],
+                  fmt: str | None, out: Path | None, reveal: bool) -> None:
+    """Patterns that suggest gaming or error although no rule is broken (late starts, ends at the 80% threshold,
+    offers from one employer, shared ULNs and contacts, ...), each with a score from 0 to 1 and what it rests on.
+
+    Example: auditkit anomalies samples --format csv
+    """
+    from auditkit.anomalies import get_detectors
+    from auditkit.views.anomalies import anomalies_table
+
+    try:
+        get_detectors(list(detector_ids) or None)
+    except ValueError as exc:
+        raise CaseError(str(exc)) from exc
+    output = Output.of(fmt, out)
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        output.revealed(reveal, "anomalies")
+        frame = case.raw_anomalies if reveal else case.anomalies
+        if detector_ids:
+            frame = frame[frame["rule_id"].isin(detector_ids)].reset_index(drop=True)
+        notes = output.notes(case.read_notes)
+        output.write(frame, lambda: notes + anomalies_table(frame, width()), "anomalies", float_format="%.4f")
+
+
+@main.command("risk")
+@case_inputs
+@click.option("--by", type=click.Choice(["learner", "provider", "contributions"]), default="learner",
+              show_default=True, help="One score per learner or per provider, or what added how much to each.")
+@click.option("--top", default=30, show_default=True, help="How many learners the table shows.")
+@output_options
+def risk_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
+             return_files: tuple[str, ...], as_of: dt.datetime | None, by: str, top: int, fmt: str | None,
+             out: Path | None, reveal: bool) -> None:
+    """Risk scores from the findings and anomalies (weights: auditkit.anomalies.DEFAULT_WEIGHTS), per learner or
+    provider, each explained by what added most; --by contributions lists every finding and anomaly behind them.
+
+    Example: auditkit risk samples --by provider
+    """
+    from auditkit.views.anomalies import risk_frame, risk_table
+
+    output = Output.of(fmt, out)
+    with input_errors():
+        case = open_from_options(paths, contracts, evidence, employers, return_files, as_of)
+        frame = risk_frame(case.risk, by)
+        notes = output.notes(case.read_notes)
+        output.write(frame, lambda: notes + risk_table(case.risk, by, top, width()), f"{by} rows",
+                     float_format="%.4f")
+
+
 @main.command()
 @case_inputs
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -457,15 +512,17 @@ def samples(out: Path, seed: int) -> None:
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
 def docs(out: Path) -> None:
-    """Regenerate the reference docs (frames.md) from the code.
+    """Regenerate the reference docs (frames.md, rules.md, anomalies.md) from the code.
 
     Example: auditkit docs --out docs
     """
+    from auditkit.anomalies.docs import anomalies_markdown
     from auditkit.rules.docs import rules_markdown
     from auditkit.views.docs import frames_markdown
 
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in (("frames.md", frames_markdown()), ("rules.md", rules_markdown())):
+    for name, text in (("frames.md", frames_markdown()), ("rules.md", rules_markdown()),
+                       ("anomalies.md", anomalies_markdown())):
         (out / name).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out / name}")
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from auditkit.frames.anomalies import ANOMALIES, CONTRIBUTIONS, RISK
 from auditkit.frames.contracts import CONTRACT_AIMS, CONTRACTS
 from auditkit.frames.employers import EMPLOYERS
 from auditkit.frames.evidence import EVIDENCE, EVIDENCE_PROBLEMS
@@ -22,7 +23,7 @@ from auditkit.frames.workpapers import WORKPAPER_HISTORY, WORKPAPERS
 FRAMES: dict[str, Frame] = {f.name: f for f in (
     *ILR_FRAMES, CONTRACTS, CONTRACT_AIMS, FINDINGS, EVIDENCE, EVIDENCE_PROBLEMS, EMPLOYERS,
     MILESTONE_FRAME, MILESTONE_SUMMARY, KPI_VALUES, KPI_MEMBERS, KPI_TRENDS, CHANGES, WORKPAPERS, WORKPAPER_HISTORY,
-    POPULATION, SAMPLE_ITEMS,
+    POPULATION, SAMPLE_ITEMS, ANOMALIES, RISK, CONTRIBUTIONS,
     DESTINATION_CODES, APPROVED_BOOTCAMPS, POSTCODE_DISTRICTS,
 )}
 
