@@ -103,3 +103,27 @@ def test_revealing_needs_a_reason_and_is_logged(case) -> None:
     assert len(log) == 1 and log["reason"].iloc[0] == "QA visit: checking the ID document"
     app.next.click()
     assert app.personal.value == "", "personal data is hidden again on the next learner"
+
+
+def test_carried_re_review_and_resolved_are_marked() -> None:
+    from auditkit.widgets.walkthrough import marks, saved_text
+
+    carried = {"verdict": "pass", "first_return": "ILR-A", "last_return": "ILR-B", "status": "done",
+               "user": "ann", "recorded_at": "2026-11-30 10:00"}
+    assert "carried from an earlier return (ILR-A)" in saved_text(carried)
+    assert "needs re-review" in marks({**carried, "status": "re-review"})
+    assert "resolved in ILR-B" in marks({"status": "resolved", "resolved_in": "ILR-B"})
+    assert "edited after review" in marks({"verdict": "fail", "edited_after_review": True})
+    assert marks({"verdict": "pass", "first_return": "ILR-A", "last_return": "ILR-A", "status": "done"}) == ""
+
+
+def test_a_stored_finding_shows_on_its_stage_with_its_verdict(case) -> None:
+    app = Walkthrough(case)
+    app.show(10090002, "CBC0049")
+    rows = [r for r in app.store_.learner(10090002, "CBC0049")[0] if r["kind"] == "finding"]
+    assert any(r["rule_id"] == "W5_COMP_01" for r in rows)
+    check = next(r for r in rows if r["rule_id"] == "W5_COMP_01")
+    app.store_.record(str(check["check_id"]), "explained", "provider confirmed the break in learning")
+    app.show(10090002, "CBC0049")
+    delivery = next(b for b in app.stage_boxes if b.panel.stage == "delivery")
+    assert "W5_COMP_01" in delivery.content.value and "provider confirmed the break" in delivery.content.value

@@ -14,7 +14,8 @@ job-offer       M3, after                       M3                   W5_M3_*, de
 
 Evidence findings (EV_*) show where the evidence view puts them: as the suspect documents of their stage. Each
 stage carries its workpaper check id, and the verdict saved on it with its status (open, carried, re-review,
-edited after review) when a store is given.
+edited after review) when a store is given, and the stored finding checks of the stage with their verdicts and
+status (re-review when the values a finding rests on changed, resolved when it no longer fires).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class StagePanel:
     earned: float
     at_risk: float
     saved: dict[str, object] = field(default_factory=dict)
+    finding_checks: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +92,7 @@ def learner_walk(case: Case, learner: Learner, saved: list[dict[str, object]] | 
 
     families = {r.id: r.family for r in all_rules()}
     by_check = {str(r["check_id"]): r for r in (saved or [])}
+    stored_findings = [r for r in (saved or []) if r.get("kind") == "finding"]
     findings = learner.findings
     stage_of = [stage_of_rule(str(r), families.get(str(r))) for r in findings["rule_id"]] if len(findings) else []
     findings = findings.assign(stage=stage_of) if len(findings) else findings.assign(stage=pd.Series(dtype=object))
@@ -119,7 +122,9 @@ def learner_walk(case: Case, learner: Learner, saved: list[dict[str, object]] | 
                 [d for p in parts for d in p["suspect"]],
                 mine.drop(columns=["stage"]).reset_index(drop=True),
                 float(money["amount_claimed"].fillna(0).sum()), float(money["amount_due"].fillna(0).sum()),
-                float(money["at_risk"].fillna(0).sum()), dict(by_check.get(check, {}))))
+                float(money["at_risk"].fillna(0).sum()), dict(by_check.get(check, {})),
+                [r for r in stored_findings if stage_of_rule(str(r.get("rule_id")), families.get(str(r.get("rule_id"))))
+                 == stage and r.get("bootcamp_aim") in (None, bc.learn_aim_ref)]))
         walks.append(AimWalk(str(bc.learn_aim_ref), pd.Timestamp(bc.learn_start_date), str(bc.learner_type), panels))
     return walks
 

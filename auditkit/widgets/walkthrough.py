@@ -28,8 +28,7 @@ from auditkit.workpapers import Store
 
 _STATUS_COLOURS = {"complete": "#1b7837", "not required": "#777", "not yet due": "#777", "missing": "#b2182b",
                    "suspect": "#e08214"}
-_MARKS = {"carried": "carried from an earlier return", "re-review": "needs re-review: the values changed",
-          "edited after review": "edited after review"}
+_FLAG = '<b style="color:#e08214">⚑ {}</b>'
 #: The personal columns the reveal button shows.
 PERSONAL_SHOWN = ["given_names", "family_name", "date_of_birth", "ni_number", "postcode", "email", "tel_number"]
 
@@ -49,10 +48,24 @@ def saved_text(saved: dict[str, object]) -> str:
         return '<i class="saved">no verdict yet</i>'
     at = saved.get("recorded_at")
     when = pd.Timestamp(str(at)).strftime("%d %b %Y %H:%M") if at else ""
-    mark = _MARKS.get(str(saved.get("status", "")), "")
-    flag = f' <b style="color:#e08214">⚑ {html.escape(mark)}</b>' if mark else ""
     return (f'<span class="saved">saved: <b>{html.escape(str(saved["verdict"]))}</b> by '
-            f"{html.escape(str(saved.get('user', '')))} {when}</span>{flag}")
+            f"{html.escape(str(saved.get('user', '')))} {when}</span>{marks(saved)}")
+
+
+def marks(saved: dict[str, object]) -> str:
+    """The flags of a stored check: carried from an earlier return, due a re-review, resolved, edited after
+    review."""
+    found = []
+    first, last = saved.get("first_return"), saved.get("last_return")
+    if saved.get("verdict") and first and last and first != last:
+        found.append(f"carried from an earlier return ({first})")
+    if saved.get("status") == "re-review":
+        found.append("needs re-review: the values it rests on changed")
+    if saved.get("status") == "resolved":
+        found.append(f"resolved in {saved.get('resolved_in')}")
+    if saved.get("edited_after_review"):
+        found.append("edited after review")
+    return "".join(" " + _FLAG.format(html.escape(f)) for f in found)
 
 
 def stage_html(p: StagePanel) -> str:
@@ -70,6 +83,12 @@ def stage_html(p: StagePanel) -> str:
             parts.append(f"<div><i>{label}:</i><ul>{shown}</ul></div>")
     if len(p.findings):
         parts.append(ReportPage().table(p.findings[["rule_id", "severity", "field", "value", "message"]]))
+    for check in p.finding_checks:
+        verdict = check.get("verdict")
+        said = (f"{html.escape(str(verdict))}: {html.escape(str(check.get('note') or ''))}" if verdict
+                else "no verdict yet")
+        parts.append(f'<div class="finding-check">{html.escape(str(check.get("rule_id")))} '
+                     f"({html.escape(str(check.get('field') or ''))}): {said}{marks(check)}</div>")
     return "".join(parts) + "</div>"
 
 
