@@ -51,6 +51,11 @@ from auditkit.views.tables import (
 )
 from auditkit.writers.tables import to_csv, to_json
 
+#: Where the workpapers are kept, shared by the workpaper commands.
+store_option = click.option(
+    "--store", "store_url", metavar="URL", help="The workpaper store: sqlite:///PATH or postgresql://USER@HOST/DB "
+    "(default: AUDITKIT_STORE, else <case folder>/.auditkit/workpapers.sqlite).")
+
 
 def _check_rule_ids(rule_ids: tuple[str, ...]) -> None:
     from auditkit.rules import get_rules
@@ -283,16 +288,18 @@ def sql_cmd(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | No
 
 @main.command()
 @case_inputs
+@store_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write report.html, report.xlsx, report.ipynb (and report.pdf) into.")
 @click.option("--provider", type=int, default=None, help="Report on this provider (UKPRN) only.")
 @click.option("--pdf", is_flag=True, help="Also print the report to report.pdf with headless Chromium.")
 @click.option("--reveal", is_flag=True, help="Show personal data unmasked (a deliberate act, logged).")
 def report(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None, employers: Path | None,
-           return_files: tuple[str, ...], as_of: dt.datetime | None, out: Path, provider: int | None, pdf: bool,
-           reveal: bool) -> None:
+           return_files: tuple[str, ...], as_of: dt.datetime | None, store_url: str | None, out: Path,
+           provider: int | None, pdf: bool, reveal: bool) -> None:
     """Write the audit report: a self-contained HTML page (opens with no network), a workbook of the same
-    tables, the executed notebook and, with --pdf, a PDF. Masked by default.
+    tables, the executed notebook and, with --pdf, a PDF; with the workpaper store's sample and its evaluation,
+    the verdicts and open queries and the sign-offs. Masked by default; --reveal is logged in the store.
 
     Example: auditkit report samples --out report-2025-04 --pdf
     """
@@ -306,14 +313,10 @@ def report(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | Non
         inputs = {"CONTRACTS": contracts or "", "EVIDENCE": evidence or "", "EMPLOYERS": employers or "",
                   "AS_OF": as_of.date().isoformat() if as_of else ""}
         files = build_report(case, paths[0], out, provider=provider, pdf=pdf, reveal=reveal,
-                             inputs={k: str(v) for k, v in inputs.items()})
+                             inputs={k: str(v) for k, v in inputs.items()}, store_url=store_url)
     for path in (files.html, files.workbook, files.pdf):
         if path is not None:
             click.echo(f"Wrote {path}")
-#: Where the workpapers are kept, shared by the workpaper commands.
-store_option = click.option(
-    "--store", "store_url", metavar="URL", help="The workpaper store: sqlite:///PATH or postgresql://USER@HOST/DB "
-    "(default: AUDITKIT_STORE, else <case folder>/.auditkit/workpapers.sqlite).")
 
 
 @main.command("verdict")

@@ -20,8 +20,10 @@ import pandas as pd
 
 from auditkit.case import Case
 from auditkit.errors import InputError
-from auditkit.privacy import mask_frame
+from auditkit.privacy import PERSONAL_COLUMNS, mask_frame
 from auditkit.report import sections
+from auditkit.report.workpaper_sections import sample_section
+from auditkit.workpapers import Store, case_workpapers, open_store
 from auditkit.writers.tables import prepare_folder, write_xlsx
 
 TEMPLATE = "template.ipynb"
@@ -44,11 +46,21 @@ def template_path() -> Path:
     return Path(str(resources.files("auditkit.report").joinpath(TEMPLATE)))
 
 
-def workbook_sheets(case: Case, provider: int | None = None, reveal: bool = False) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets: scope, findings by rule, findings, milestones, funding summary, KPIs, KPI trends and
-    read problems (personal values masked unless ``reveal``)."""
+def workbook_sheets(case: Case, provider: int | None = None, reveal: bool = False,
+                    store: Store | None = None) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets: scope, findings by rule, findings, milestones, funding summary, KPIs, KPI values and
+    trends, and with a store the latest sample (with misstatements), the verdicts and their history; then read
+    problems (personal values masked unless ``reveal``)."""
     p = provider
     findings = case.raw_findings if reveal else case.findings
+    papers: dict[str, pd.DataFrame] = {}
+    if store is not None:
+        section = sample_section(case, store)
+        if section is not None:
+            papers["sample"] = section.items
+        papers["verdicts"] = sections.for_provider(case_workpapers(case, store, reveal=reveal), p)
+        history = store.history()
+        papers["history"] = history[history["check_id"].isin(papers["verdicts"]["check_id"])].reset_index(drop=True)
     return {
         "scope": sections.scope(case, p),
         "findings by rule": sections.findings_by_rule(case, p),
@@ -58,12 +70,14 @@ def workbook_sheets(case: Case, provider: int | None = None, reveal: bool = Fals
         "kpis": sections.kpi_status(case, p),
         "kpi values": sections.for_provider(case.kpis.values, p),
         "kpi trends": sections.for_provider(case.trends, p),
+        **papers,
         "read problems": mask_frame(sections.read_problems(case, p), reveal=reveal),
     }
 
 
 def build_report(case: Case, case_path: Path, out: Path, *, provider: int | None = None, pdf: bool = False,
-                 reveal: bool = False, inputs: dict[str, str] | None = None, timeout: int = 600) -> ReportFiles:
+                 reveal: bool = False, inputs: dict[str, str] | None = None, store_url: str | None = None,
+                 timeout: int = 600) -> ReportFiles:
     """Write ``report.html``, ``report.ipynb`` (the executed notebook), ``report.xlsx`` and, with ``pdf``,
     ``report.pdf`` into ``out``. ``case`` is the opened ``case_path`` (for the workbook; the notebook opens
     the case itself, with ``inputs``: CONTRACTS, EVIDENCE, EMPLOYERS, AS_OF as the template names them).
@@ -76,12 +90,15 @@ def build_report(case: Case, case_path: Path, out: Path, *, provider: int | None
         raise InputError(f"provider {provider} is not in the returns audited "
                          f"({', '.join(str(u) for u in sorted(case.data.returns['ukprn'].unique()))})")
     prepare_folder(out)
+    store = open_store(case, store_url)
+    if reveal:
+        store.log_reveal(provider, None, sorted(PERSONAL_COLUMNS), "auditkit report --reveal")
     executed = out / "report.ipynb"
     try:
         papermill.execute_notebook(
             str(template_path()), str(executed), kernel_name=_kernel(), progress_bar=False, cwd=str(out),
             parameters={"CASE": str(Path(case_path).resolve()), "PROVIDER": int(provider or 0), "REVEAL": bool(reveal),
-                        **{k: str(v) for k, v in (inputs or {}).items()}},
+                        "STORE": store_url or "", **{k: str(v) for k, v in (inputs or {}).items()}},
             execution_timeout=timeout)
     except papermill.PapermillExecutionError as error:
         raise InputError(f"the report notebook stopped in cell {error.exec_count}: {error.ename}: "
@@ -95,7 +112,8 @@ def build_report(case: Case, case_path: Path, out: Path, *, provider: int | None
     page = out / "report.html"
     page.write_text(offline(body), encoding="utf-8")
     workbook = out / "report.xlsx"
-    write_xlsx(workbook_sheets(case, provider, reveal), workbook)
+    write_xlsx(workbook_sheets(case, provider, reveal, store), workbook)
+    store.close()
     printed = print_pdf(page, out / "report.pdf") if pdf else None
     return ReportFiles(page, executed, workbook, printed)
 
