@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -54,7 +56,7 @@ def _port() -> int:
 
 
 def _serve(command: list[str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
@@ -127,7 +129,7 @@ def main() -> None:
         try:
             _report("baseline: a widget round trip", _echo_times(port, args.switches))
         finally:
-            server.terminate()
+            os.killpg(server.pid, signal.SIGTERM)
         samples = base / "samples"
         shutil.copytree(ROOT / "samples", samples, ignore=shutil.ignore_patterns(".auditkit"))
         cases = [("samples", samples)]
@@ -139,7 +141,7 @@ def main() -> None:
             try:
                 _report(f"walk-through, {name}", _switch_times(port, args.switches))
             finally:
-                server.terminate()
+                os.killpg(server.pid, signal.SIGTERM)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ lists its learners."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +36,7 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     log = (case.parent / "voila.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "auditkit.cli", "app", str(case), "--port", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 90
@@ -49,12 +51,12 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         else:
             pytest.fail("the app did not answer within 90 s")
         yield url
-    finally:
-        server.terminate()
+    finally:  # the app and its kernels: the whole process group
+        os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.wait(10)
+            server.wait(15)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
         log.close()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -569,7 +570,7 @@ def lab(case: Path) -> None:
 
     folder = case_notebooks(case)
     click.echo(f"JupyterLab on {folder} (case {case})")
-    raise SystemExit(subprocess.call(lab_command(folder), env=case_environment(case)))
+    _become(lab_command(folder), case_environment(case))
 
 
 @main.command()
@@ -586,8 +587,18 @@ def app(case: Path, port: int, open_browser: bool) -> None:
 
     folder = case_notebooks(case)
     click.echo(f"auditkit app on http://127.0.0.1:{port}/ (case {case}); Ctrl-C stops it")
-    raise SystemExit(subprocess.call(voila_command(folder, port, open_browser=open_browser),
-                                     env=case_environment(case)))
+    _become(voila_command(folder, port, open_browser=open_browser), case_environment(case))
+
+
+def _become(command: list[str], env: dict[str, str]) -> None:
+    """Run ``command`` in place of this process (so that a signal to stop it reaches the server itself, which then
+    stops its kernels); where a process cannot be replaced, run it and wait."""
+    import os
+
+    sys.stdout.flush()
+    if hasattr(os, "execve") and os.name == "posix":
+        os.execve(command[0], command, env)
+    raise SystemExit(subprocess.call(command, env=env))
 
 
 if __name__ == "__main__":  # pragma: no cover
