@@ -19,7 +19,7 @@ import pytest
 from tests.browser import browser_page, chromium_or_skip, screenshot
 from tests.conftest import SAMPLES
 
-POINTS = ".js-plotly-plot .scatterlayer .trace .points path"
+POINTS = ".auditkit-kpi-trends .js-plotly-plot .scatterlayer .trace .points path"
 
 
 def _free_port() -> int:

@@ -36,6 +36,7 @@ class KpiTrends(App):
             control.observe(self.guarded(lambda _: self.draw()), names="value")
         self.view = w.VBox([w.HBox([self.provider, self.kpi, self.by]), self.chart_box, self.status, self.members,
                             self.log], layout=w.Layout(width="100%"))
+        self.view.add_class("auditkit-kpi-trends")
         self.guarded(self.draw)()
 
     def chart(self) -> go.Figure:
