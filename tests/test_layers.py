@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "auditkit"
 #: Layer of each module (by dotted prefix; the longest prefix wins). Lower layers never import higher ones.
 LAYERS: dict[str, int] = {
     # 0: declarations and reference facts (codes, calendars, places, the funder's terms)
-    "auditkit.errors": 0, "auditkit.frames": 0, "auditkit.reference": 0, "auditkit.privacy": 0,
+    "auditkit.errors": 0, "auditkit.docstrings": 0, "auditkit.frames": 0, "auditkit.reference": 0,
+    "auditkit.privacy": 0,
     # 1: reading and writing files
     "auditkit.readers": 1, "auditkit.writers": 1, "auditkit.samples": 1,
     # 2: what is derived once per case and shared

@@ -17,6 +17,7 @@ from auditkit.report.workpaper_sections import open_queries, sample_section, sig
 from auditkit.workpapers import case_workpapers, open_store
 from auditkit.workpapers.samples import record_sample
 from tests.conftest import SAMPLES
+from tests.test_audit_command import _number
 from tests.test_first_runs import run_apart
 
 HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
@@ -84,14 +85,7 @@ def _poison(folder) -> None:
 
 
 def _risky(values: list[str]) -> list[str]:
-    def number(text: str) -> bool:
-        try:
-            float(text)
-        except ValueError:
-            return False
-        return True
-
-    return [v for v in values if v.startswith(FORMULA_STARTS) and not number(v)]
+    return [v for v in values if v.startswith(FORMULA_STARTS) and not _number(v)]
 
 
 def test_no_exported_cell_starts_a_formula(folder, tmp_path) -> None:

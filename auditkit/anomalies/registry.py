@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from auditkit.docstrings import AuditorDoc
 from auditkit.frames.findings import SEVERITIES
 
 if TYPE_CHECKING:
@@ -27,26 +28,13 @@ DetectorFunc = Callable[["AnomalyInputs"], pd.DataFrame]
 
 
 @dataclass(frozen=True)
-class Detector:
+class Detector(AuditorDoc):
     """One detector: ``func(inputs)`` returns rows made by :func:`auditkit.anomalies.rows.anomaly_rows`."""
 
     id: str
     severity: str
     reads: tuple[str, ...]
     func: DetectorFunc
-
-    @property
-    def doc(self) -> str:
-        return inspect.cleandoc(self.func.__doc__ or "")
-
-    @property
-    def summary(self) -> str:
-        return self.doc.splitlines()[0].strip() if self.doc else ""
-
-    def section(self, heading: str) -> str:
-        """The text under one docstring heading."""
-        match = re.search(rf"\*\*{re.escape(heading)}\*\*:?\s*(.*?)(?=\n\*\*[A-Z][^*]+\*\*|\Z)", self.doc, re.S)
-        return match.group(1).strip() if match else ""
 
 
 REGISTRY: dict[str, Detector] = {}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from auditkit.docstrings import AuditorDoc
 from auditkit.frames.findings import SEVERITIES
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ RuleFunc = Callable[["RuleContext"], pd.DataFrame]
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(AuditorDoc):
     """One rule: ``func(ctx)`` returns the raw findings (see :meth:`RuleContext.findings`). ``issues``, when
     given, returns what the findings rest on, one row per document or requirement (the evidence rules:
     ``auditkit.facts.evidence.ISSUE_COLUMNS``), for views that show problems beside the documents."""
@@ -47,19 +48,6 @@ class Rule:
             return pd.DataFrame()
         issues = self.issues
         return ctx.memo(f"issues.{self.id}", lambda: issues(ctx))
-
-    @property
-    def doc(self) -> str:
-        return inspect.cleandoc(self.func.__doc__ or "")
-
-    @property
-    def summary(self) -> str:
-        return self.doc.splitlines()[0].strip() if self.doc else ""
-
-    def section(self, heading: str) -> str:
-        """The text under one docstring heading (``What it checks``, ...)."""
-        match = re.search(rf"\*\*{re.escape(heading)}\*\*:?\s*(.*?)(?=\n\*\*[A-Z][^*]+\*\*|\Z)", self.doc, re.S)
-        return match.group(1).strip() if match else ""
 
 
 REGISTRY: dict[str, Rule] = {}
