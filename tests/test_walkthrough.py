@@ -127,3 +127,12 @@ def test_a_stored_finding_shows_on_its_stage_with_its_verdict(case) -> None:
     app.show(10090002, "CBC0049")
     delivery = next(b for b in app.stage_boxes if b.panel.stage == "delivery")
     assert "W5_COMP_01" in delivery.content.value and "provider confirmed the break" in delivery.content.value
+
+
+def test_each_stage_lists_its_documents_with_their_metadata(samples_case) -> None:
+    walk = learner_walk(samples_case, samples_case.learner(10090001, "FLD0065"))
+    completion = next(p for p in walk[0].stages if p.stage == "completion")
+    offer = completion.documents.set_index("evidence_type").loc["interview_offer"]
+    assert offer["employer"] == "Wulfrun Civic Services Trust" and "EV_TIMING_04" in offer["issues"]
+    assert str(offer["pdf_created"]).startswith("2025-02-23")
+    assert set(completion.documents["evidence_type"]) >= {"final_assessment", "certificate_of_achievement"}

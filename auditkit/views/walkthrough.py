@@ -72,6 +72,7 @@ class StagePanel:
     earned: float
     at_risk: float
     saved: dict[str, object] = field(default_factory=dict)
+    documents: pd.DataFrame = field(default_factory=pd.DataFrame)
     finding_checks: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -100,6 +101,7 @@ def learner_walk(case: Case, learner: Learner, saved: list[dict[str, object]] | 
     camps = learner.bootcamps.sort_values("learn_start_date", ascending=False, kind="stable")
     for bc in camps.itertuples(index=False):
         view = case_evidence_view(case, learner.ukprn, learner.learn_ref_number, str(bc.learn_aim_ref))
+        docs = view.documents
         stages = view.stages.set_index("stage")
         key = learner_key(learner.ukprn, learner.learn_ref_number, bc.uln)
         ms = learner.milestones
@@ -123,10 +125,26 @@ def learner_walk(case: Case, learner: Learner, saved: list[dict[str, object]] | 
                 mine.drop(columns=["stage"]).reset_index(drop=True),
                 float(money["amount_claimed"].fillna(0).sum()), float(money["amount_due"].fillna(0).sum()),
                 float(money["at_risk"].fillna(0).sum()), dict(by_check.get(check, {})),
+                _documents(docs, EVIDENCE_STAGES[stage]),
                 [r for r in stored_findings if stage_of_rule(str(r.get("rule_id")), families.get(str(r.get("rule_id"))))
                  == stage and r.get("bootcamp_aim") in (None, bc.learn_aim_ref)]))
         walks.append(AimWalk(str(bc.learn_aim_ref), pd.Timestamp(bc.learn_start_date), str(bc.learner_type), panels))
     return walks
+
+
+#: What the walk-through shows of each document: its date, type, employer, file and PDF metadata, and its problems.
+DOCUMENT_COLUMNS = ["evidence_type", "document_date", "received_date", "employer", "file_status", "pdf_created",
+                    "pdf_producer", "issues"]
+
+
+def _documents(docs: pd.DataFrame, stages: tuple[str, ...]) -> pd.DataFrame:
+    if docs.empty or "stage" not in docs:
+        return pd.DataFrame(columns=DOCUMENT_COLUMNS)
+    mine = docs[docs["stage"].isin(stages)]
+    shown = mine[[c for c in DOCUMENT_COLUMNS if c in mine]].copy()
+    if "issues" in shown:
+        shown["issues"] = shown["issues"].map(lambda ids: ", ".join(ids) if isinstance(ids, list | tuple) else ids)
+    return shown.reset_index(drop=True)
 
 
 assert set(STATUSES) >= set(_STATUS_ORDER), "the evidence view's statuses changed"

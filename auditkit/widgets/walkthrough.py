@@ -77,10 +77,14 @@ def stage_html(p: StagePanel) -> str:
     if p.facts:
         facts = "; ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in p.facts.items())
         parts.append(f"<div><i>ILR:</i> {facts}</div>")
-    for label, items in (("present", p.present), ("missing", p.missing), ("suspect", p.suspect)):
+    for label, items in (("missing", p.missing), ("suspect", p.suspect)):
         if items:
             shown = "".join(f"<li>{html.escape(str(i))}</li>" for i in items)
             parts.append(f"<div><i>{label}:</i><ul>{shown}</ul></div>")
+    if len(p.documents):
+        parts.append("<div><i>documents:</i></div>" + ReportPage().table(p.documents))
+    elif p.present:
+        parts.append(f"<div><i>present:</i> {html.escape(', '.join(p.present))}</div>")
     if len(p.findings):
         parts.append(ReportPage().table(p.findings[["rule_id", "severity", "field", "value", "message"]]))
     for check in p.finding_checks:
