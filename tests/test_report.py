@@ -16,6 +16,7 @@ from auditkit.report import build_report, workbook_sheets
 from auditkit.report.display import ReportPage
 from auditkit.report.sections import findings_by_rule, kpi_status, scope
 from auditkit.rules import get_rules
+from auditkit.workpapers import open_store
 from auditkit.writers.tables import POUNDS_FORMAT
 from tests.browser import browser_page, chromium_or_skip, screenshot
 from tests.conftest import SAMPLES
@@ -57,7 +58,8 @@ def test_tables_format_pounds_and_escape_text() -> None:
 @pytest.fixture(scope="module")
 def built(samples_case, tmp_path_factory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("report")
-    return out, build_report(samples_case, SAMPLES, out, pdf=bool(_has_chromium()))
+    store = f"sqlite:///{out / 'workpapers.sqlite'}"  # not the shipped samples' folder
+    return out, build_report(samples_case, SAMPLES, out, pdf=bool(_has_chromium()), store_url=store)
 
 
 def _has_chromium() -> bool:
@@ -82,9 +84,10 @@ def test_the_page_is_self_contained_and_masked(built, samples_case) -> None:
 
 
 def test_the_workbook_cells_are_the_frames(built, samples_case) -> None:
-    _, files = built
+    out, files = built
     book = load_workbook(files.workbook)
-    sheets = workbook_sheets(samples_case)
+    with open_store(url=f"sqlite:///{out / 'workpapers.sqlite'}") as store:
+        sheets = workbook_sheets(samples_case, store=store)
     assert book.sheetnames == list(sheets)
     for name, frame in sheets.items():
         sheet = book[name]

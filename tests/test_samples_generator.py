@@ -44,7 +44,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def tree(root: Path) -> dict[str, bytes]:
     """Relative path -> bytes of every file under ``root``."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".auditkit" not in p.relative_to(root).parts}  # a case's workpapers, not its data
 
 
 def differences(left: dict[str, bytes], right: dict[str, bytes]) -> list[str]:
