@@ -232,7 +232,9 @@ class Walkthrough(App):
         self._updating = True
         try:
             self.provider.value = ukprn
-            self.learner_pick.options = [r for u, r in self.order if u == ukprn]
+            options = tuple(r for u, r in self.order if u == ukprn)
+            if tuple(self.learner_pick.options) != options:  # resending the same options redraws the list
+                self.learner_pick.options = options
             self.learner_pick.value = learn_ref_number
         finally:
             self._updating = False
@@ -249,7 +251,9 @@ class Walkthrough(App):
             self.aim_boxes.append(AimBox(self))
         for box, walk in zip(self.aim_boxes, walks, strict=False):
             box.load(walk)
-        self.aims.children = [b.view for b in self.aim_boxes[:len(walks)]]
+        shown = tuple(b.view for b in self.aim_boxes[:len(walks)])
+        if tuple(self.aims.children) != shown:  # only when the number of aims changes: the boxes are reused
+            self.aims.children = shown
         self.stage_boxes = [b for box in self.aim_boxes[:len(walks)] for b in box.stages.values()]
         self.last_switch_ms = (time.perf_counter() - started) * 1000
         self.say(f"{learn_ref_number}: {sum(len(wk.stages) for wk in walks)} stages.")
