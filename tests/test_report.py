@@ -132,3 +132,10 @@ def test_the_command_refuses_an_unknown_provider_and_several_cases(tmp_path: Pat
     assert result.exit_code == 2 and "provider 123 is not in the returns audited" in result.stderr
     result = run_apart("report", SAMPLES, SAMPLES, "--out", tmp_path / "r")
     assert result.exit_code == 2 and "one case folder" in result.stderr
+
+
+def test_scope_lists_unknown_periods_without_failing(samples_case) -> None:
+    from auditkit.report.sections import _listed
+
+    assert _listed(pd.Series(["R08", None, "R04", "R08"], dtype="string")) == "R04, R08, (unknown)"
+    assert _listed(pd.Series([], dtype="string")) == ""

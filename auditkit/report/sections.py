@@ -37,14 +37,21 @@ def scope(case: Case, provider: int | None = None) -> pd.DataFrame:
         rows.append({
             "ukprn": int(ukprn), "provider": names.get(ukprn, pd.NA) if hasattr(names, "get") else pd.NA,
             "returns_read": int((read["ukprn"] == ukprn).sum()), "returns_audited": len(rs),
-            "ilr_years": ", ".join(sorted(rs["ilr_year"].astype(str).unique())),
-            "periods": ", ".join(sorted(rs["period"].astype(str).unique())),
+            "ilr_years": _listed(rs["ilr_year"]),
+            "periods": _listed(rs["period"]),
             "prepared": pd.to_datetime(rs["file_preparation_date"]).max(),
             "learners": int(learners.loc[learners["ukprn"] == ukprn, "learn_ref_number"].nunique()),
             "bootcamp_aims": int((aims["ukprn"] == ukprn).sum()),
         })
     return pd.DataFrame(rows, columns=["ukprn", "provider", "returns_read", "returns_audited", "ilr_years", "periods",
                                        "prepared", "learners", "bootcamp_aims"])
+
+
+def _listed(values: pd.Series) -> str:
+    """The distinct values, sorted and comma-separated; ``(unknown)`` for missing ones (a return whose header
+    gives no year or period)."""
+    known = sorted({str(v) for v in values.dropna()})
+    return ", ".join(known + (["(unknown)"] if values.isna().any() else []))
 
 
 def findings_by_rule(case: Case, provider: int | None = None) -> pd.DataFrame:
