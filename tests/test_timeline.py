@@ -46,3 +46,10 @@ def test_a_learner_without_evidence_still_has_the_ilr_dates(samples_case) -> Non
     bare = type(learner)(**{**learner.__dict__, "documents": learner.documents.iloc[0:0]})
     events = timeline_events(bare)
     assert "start" in set(events["event"]) and not (events["lane"] == "evidence").any()
+
+
+def test_an_unpriced_milestone_says_so() -> None:
+    from auditkit.views.timeline import _pounds
+
+    assert _pounds(pd.NA) == "£? (no price)" and _pounds(None) == "£? (no price)"
+    assert _pounds(1234.5) == "£1,234.50"

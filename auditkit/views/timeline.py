@@ -29,6 +29,11 @@ def eighty_percent_day(start: pd.Timestamp, plan_end: pd.Timestamp) -> pd.Timest
     return pd.Timestamp(start).normalize() + pd.Timedelta(days=-(-M2_COMPLETION_PERCENT * planned // 100))
 
 
+def _pounds(value: object) -> str:
+    """``£1,234.56``, or ``£? (no price)`` for an unpriced milestone."""
+    return "£? (no price)" if value is None or pd.isna(value) else f"£{float(value):,.2f}"  # type: ignore[arg-type]
+
+
 def timeline_events(learner: Learner) -> pd.DataFrame:
     """One row per dated event of ``learner`` (:data:`TIMELINE_COLUMNS`), sorted by bootcamp and date."""
     rows: list[dict[str, object]] = []
@@ -57,7 +62,7 @@ def timeline_events(learner: Learner) -> pd.DataFrame:
                   & (ms["learn_start_date"] == bc.learn_start_date)] if len(ms) else ms
         for m in mine.itertuples(index=False):
             if bool(m.claimed):
-                money = f"claimed £{float(m.amount_claimed or 0):,.2f}, earned £{float(m.amount_due or 0):,.2f}"
+                money = (f"claimed {_pounds(m.amount_claimed)}, earned {_pounds(m.amount_due)}")
                 state = "earned" if bool(m.earned) else f"not earned ({m.blocked_by})"
                 add("milestones", f"{m.milestone} claimed", m.milestone_date, f"{state}; {money}")
         docs = learner.documents
