@@ -101,7 +101,7 @@ def _employment_text(data: ILRData, return_id: str) -> pd.Series:
     esm = data.employment_status_monitoring
     esm = esm[esm["return_id"] == return_id]
     keys = ["learn_ref_number", "emp_status_seq"]
-    mon = (esm.assign(t=esm["esm_type"].astype("string") + " " + _text(esm["esm_code"]).fillna(""))
+    mon = (esm.assign(t=esm["esm_type"].astype("string").fillna("?") + " " + _text(esm["esm_code"]).fillna(""))
            .sort_values([*keys, "t"]).groupby(keys)["t"].agg(", ".join))
     st = st.merge(mon.rename("mon").reset_index(), on=keys, how="left")
     emp = _text(st["emp_id"])
@@ -131,7 +131,7 @@ def _aim_table(data: ILRData, return_id: str) -> pd.DataFrame:
     psm = data.delivery_provider_monitoring
     psm = psm[psm["return_id"] == return_id]
     if len(psm):
-        occ = psm["prov_spec_del_mon_occur"].astype("string").str.strip().str.upper()
+        occ = psm["prov_spec_del_mon_occur"].astype("string").str.strip().str.upper().fillna("?")
         wide = (psm.assign(occ="PSM " + occ, t=_text(psm["prov_spec_del_mon"]))
                 .drop_duplicates([*keys, "occ"]).astype({"learn_ref_number": "string"})
                 .pivot(index=keys, columns="occ", values="t"))
@@ -140,7 +140,8 @@ def _aim_table(data: ILRData, return_id: str) -> pd.DataFrame:
     fams = data.delivery_fams
     fams = fams[fams["return_id"] == return_id]
     if len(fams):
-        ftype = "LearningDeliveryFAM " + fams["learn_del_fam_type"].astype("string").str.strip().str.upper()
+        ftype = "LearningDeliveryFAM " + fams["learn_del_fam_type"].astype("string").str.strip().str.upper().fillna(
+            "?")
         joined = (fams.assign(ft=ftype, t=_text(fams["learn_del_fam_code"]).fillna(""))
                   .astype({"learn_ref_number": "string"}).sort_values([*keys, "ft", "t"])
                   .groupby([*keys, "ft"])["t"].agg(", ".join).unstack("ft"))
