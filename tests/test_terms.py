@@ -158,3 +158,14 @@ def test_contribution_texts_are_exact():
 def test_rate_by_employer_size():
     got = rate_percent_for_size(pd.Series(["sme", "large", "medium", None]))
     assert got[:2].tolist() == [10, 30] and got[2:].isna().all()
+
+
+def test_deadlines_past_the_last_timestamp_do_not_overflow() -> None:
+    import pandas as pd
+
+    from auditkit.reference.wave5 import LAST_DAY, destination_deadline, m1_date, m3_deadline
+
+    ends = pd.Series(pd.to_datetime(["2262-03-01", "2024-01-31", None])).astype("datetime64[ns]")  # as frames hold
+    assert list(m3_deadline(ends)) == [LAST_DAY, pd.Timestamp("2024-07-31"), pd.NaT]
+    assert destination_deadline(ends).iloc[1] == pd.Timestamp("2024-03-31")
+    assert m1_date(pd.Series(pd.to_datetime(["2262-04-05"])).astype("datetime64[ns]")).iloc[0] == LAST_DAY

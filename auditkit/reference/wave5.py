@@ -39,19 +39,33 @@ INDEPENDENT, CO_FUNDED, SELF_EMPLOYED = "independent", "co-funded", "self-employ
 LEARNER_TYPES: tuple[str, ...] = (INDEPENDENT, CO_FUNDED, SELF_EMPLOYED)
 
 
+#: The last day pandas' nanosecond timestamps reach (11 April 2262): a later date is held as this day.
+LAST_DAY = pd.Timestamp.max.normalize()
+
+
+def _later(dates: pd.Series, offset: pd.Timedelta | pd.DateOffset) -> pd.Series:
+    """``dates + offset``; a result past :data:`LAST_DAY` (a date the provider recorded in 2262) is that day
+    instead of an overflow that would stop the audit."""
+    try:
+        return dates + offset
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        room = (dates <= LAST_DAY - pd.Timedelta(days=400)).fillna(False).astype(bool)
+        return (dates.where(room) + offset).mask(~room & dates.notna(), LAST_DAY)
+
+
 def m1_date(start: pd.Series) -> pd.Series:
     """The day Milestone 1 is earned: LearnStartDate + :data:`M1_DAYS` (NaT for no start)."""
-    return start + pd.Timedelta(days=M1_DAYS)
+    return _later(start, pd.Timedelta(days=M1_DAYS))
 
 
 def m3_deadline(end: pd.Series) -> pd.Series:
     """The latest date of a Milestone 3: LearnActEndDate + :data:`M3_MONTHS` calendar months (NaT for no end)."""
-    return end + pd.DateOffset(months=M3_MONTHS)
+    return _later(end, pd.DateOffset(months=M3_MONTHS))
 
 
 def destination_deadline(end: pd.Series) -> pd.Series:
     """The date a leaver's destination is due by: LearnActEndDate + :data:`DESTINATION_MONTHS` calendar months."""
-    return end + pd.DateOffset(months=DESTINATION_MONTHS)
+    return _later(end, pd.DateOffset(months=DESTINATION_MONTHS))
 
 
 def completed_enough(start: pd.Series, plan_end: pd.Series, act_end: pd.Series) -> pd.Series:
