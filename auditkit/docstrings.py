@@ -7,6 +7,15 @@ import inspect
 import re
 from collections.abc import Callable
 
+#: The headings every rule's docstring has (a detector's adds ``Limits``).
+HEADINGS: tuple[str, ...] = ("What it checks", "Why it matters", "Example")
+
+
+def missing_headings(func: Callable[..., object], headings: tuple[str, ...] = HEADINGS) -> list[str]:
+    """The ``headings`` that ``func``'s docstring lacks (as ``**Heading**``)."""
+    doc = inspect.cleandoc(func.__doc__ or "")
+    return [h for h in headings if f"**{h}**" not in doc]
+
 
 class AuditorDoc:
     """Reads the docstring of ``self.func``: the whole text, its first line, and the text under a heading."""

@@ -7,7 +7,6 @@ required here: every detector has a false-positive story). ``docs/anomalies.md``
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from auditkit.docstrings import AuditorDoc
+from auditkit.docstrings import HEADINGS, AuditorDoc, missing_headings
 from auditkit.frames.findings import SEVERITIES
 
 if TYPE_CHECKING:
     from auditkit.anomalies.inputs import AnomalyInputs
 
 DETECTOR_ID = re.compile(r"^AN_[A-Z0-9]+_\d{2}$")
-DOC_HEADINGS = ("What it checks", "Why it matters", "Example", "Limits")
+DOC_HEADINGS = (*HEADINGS, "Limits")
 
 DetectorFunc = Callable[["AnomalyInputs"], pd.DataFrame]
 
@@ -51,8 +50,7 @@ def detector(id: str, reads: tuple[str, ...] | list[str], severity: str = "warni
             raise ValueError(f"detector {id} is registered twice")
         if severity not in SEVERITIES:
             raise ValueError(f"detector {id}: severity {severity!r} is not one of {SEVERITIES}")
-        doc = inspect.cleandoc(func.__doc__ or "")
-        missing = [h for h in DOC_HEADINGS if f"**{h}**" not in doc]
+        missing = missing_headings(func, DOC_HEADINGS)
         if missing:
             raise ValueError(f"detector {id}: the docstring lacks the heading(s) {', '.join(missing)}")
         REGISTRY[id] = Detector(id, severity, tuple(reads), func)

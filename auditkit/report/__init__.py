@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -27,6 +26,9 @@ from auditkit.workpapers import Store, case_workpapers, open_store
 from auditkit.writers.tables import prepare_folder, write_xlsx
 
 TEMPLATE = "template.ipynb"
+#: The notebook's kernel: ``python3`` is ipykernel's kernel of this interpreter (jupyter_client runs it with
+#: ``sys.executable``).
+KERNEL = "python3"
 #: Chromium's names on Debian and elsewhere, tried in order (``AUDITKIT_CHROMIUM`` first when set).
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -96,7 +98,7 @@ def build_report(case: Case, case_path: Path, out: Path, *, provider: int | None
     executed = out / "report.ipynb"
     try:
         papermill.execute_notebook(
-            str(template_path()), str(executed), kernel_name=_kernel(), progress_bar=False, cwd=str(out),
+            str(template_path()), str(executed), kernel_name=KERNEL, progress_bar=False, cwd=str(out),
             parameters={"CASE": str(Path(case_path).resolve()), "PROVIDER": int(provider or 0), "REVEAL": bool(reveal),
                         "STORE": store_url or "", **{k: str(v) for k, v in (inputs or {}).items()}},
             execution_timeout=timeout)
@@ -126,11 +128,6 @@ def offline(page: str) -> str:
     return re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", page)
 
 
-def _kernel() -> str:
-    """The Jupyter kernel of this Python (``python3``: ipykernel's kernel for ``sys.executable``)."""
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    return "python3"
-
 
 def chromium() -> str:
     """The Chromium executable, or :class:`InputError` saying how to install it."""
@@ -158,4 +155,3 @@ def print_pdf(page: Path, pdf: Path, timeout: int = 120) -> Path:
 
 
 __all__ = ["ReportFiles", "build_report", "chromium", "print_pdf", "template_path", "workbook_sheets"]
-_ = sys  # the kernel runs this interpreter's ipykernel

@@ -7,7 +7,6 @@ or with a malformed id; ``auditkit rules`` and ``docs/rules.md`` are generated f
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from auditkit.docstrings import AuditorDoc
+from auditkit.docstrings import HEADINGS, AuditorDoc, missing_headings
 from auditkit.frames.findings import SEVERITIES
 
 if TYPE_CHECKING:
     from auditkit.facts.context import RuleContext
 
 RULE_ID = re.compile(r"^(W5|EV)_[A-Z0-9]+_\d{2}$")
-DOC_HEADINGS = ("What it checks", "Why it matters", "Example")
+DOC_HEADINGS = HEADINGS
 FAMILIES = ("learner", "delivery", "milestone", "destination", "evidence")
 
 RuleFunc = Callable[["RuleContext"], pd.DataFrame]
@@ -66,8 +65,7 @@ def rule(id: str, severity: str, reads: tuple[str, ...] | list[str], family: str
             raise ValueError(f"rule {id}: severity {severity!r} is not one of {SEVERITIES}")
         if family not in FAMILIES:
             raise ValueError(f"rule {id}: family {family!r} is not one of {FAMILIES}")
-        doc = inspect.cleandoc(func.__doc__ or "")
-        missing = [h for h in DOC_HEADINGS if f"**{h}**" not in doc]
+        missing = missing_headings(func, DOC_HEADINGS)
         if missing:
             raise ValueError(f"rule {id}: the docstring lacks the heading(s) {', '.join(missing)}")
         REGISTRY[id] = Rule(id, severity, family, tuple(reads), func, needs_contract, issues)

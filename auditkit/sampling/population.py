@@ -35,6 +35,12 @@ def item_keys(df: pd.DataFrame, unit: Unit) -> pd.Series:
     return key.astype("string")
 
 
+def item_learner(item: str) -> tuple[int, str]:
+    """The learner (UKPRN, LearnRefNumber) of an item key (:func:`item_keys`, a learner's or an aim's)."""
+    ukprn, ref = str(item).split("/")[:2]
+    return int(ukprn), ref
+
+
 def population(milestones: pd.DataFrame, findings: pd.DataFrame | None = None, unit: Unit = "learner",
                risk: pd.DataFrame | None = None) -> pd.DataFrame:
     """The :data:`~auditkit.frames.sampling.POPULATION` frame of ``unit`` (``learner`` or ``aim``): one row per

@@ -20,6 +20,7 @@ from auditkit.case import Case
 from auditkit.frames.workpapers import STAGES, VERDICTS
 from auditkit.report.display import STYLE, ReportPage
 from auditkit.sampling import Sample
+from auditkit.sampling.population import item_learner
 from auditkit.views.timeline import timeline_chart, timeline_events
 from auditkit.views.walkthrough import AimWalk, StagePanel, learner_walk
 from auditkit.widgets.base import App
@@ -35,11 +36,7 @@ PERSONAL_SHOWN = ["given_names", "family_name", "date_of_birth", "ni_number", "p
 
 def sample_learners(sample: Sample) -> list[tuple[int, str]]:
     """The sample's learners (provider, LearnRefNumber), in the order they were drawn, each once."""
-    seen: dict[tuple[int, str], None] = {}
-    for item in sample.items.sort_values("rank")["item"]:
-        ukprn, ref = str(item).split("/")[:2]
-        seen[(int(ukprn), ref)] = None
-    return list(seen)
+    return list(dict.fromkeys(item_learner(item) for item in sample.items.sort_values("rank")["item"]))
 
 
 def saved_text(saved: dict[str, object]) -> str:

@@ -26,7 +26,7 @@ from auditkit.case import Case
 from auditkit.frames.sampling import SAMPLE_ITEMS
 from auditkit.frames.workpapers import STAGES
 from auditkit.sampling import Sample
-from auditkit.sampling.population import item_keys
+from auditkit.sampling.population import item_keys, item_learner
 from auditkit.workpapers.engine import StoreError
 from auditkit.workpapers.store import Store
 
@@ -78,8 +78,8 @@ def sample_misstatements(case: Case, store: Store, sample: Sample) -> pd.Series:
     out = {}
     for item in sample.items["item"]:
         mine = ms[ms["item"] == item]
-        ukprn, ref = str(item).split("/")[:2]
-        rows = [r for r in store.current_rows(ukprn=int(ukprn), learn_ref_number=ref) if r.get("kind") == "stage"]
+        ukprn, ref = item_learner(item)
+        rows = [r for r in store.current_rows(ukprn=ukprn, learn_ref_number=ref) if r.get("kind") == "stage"]
         verdicts = {(r["bootcamp_aim"], r["aim_start"], r["stage"]): r.get("verdict") for r in rows}
         concluded, wrong = True, 0.0
         for (aim, start), claims in mine.groupby(["bootcamp_aim", "aim_start"]):
