@@ -6,7 +6,9 @@ with new learner references, then measures, each in a fresh Python process, best
 - ``floor``: ``lxml.etree.iterparse`` filtered on ``{*}Learner`` (libxml2 builds the tree, Python sees only the
   learners), clearing each learner and deleting its previous siblings: the floor for any streaming reader;
 - ``bare``: the same pass seeing every element in Python (the floor of a reader that walks each element);
-- ``read_ilr``: auditkit's reader, building every frame.
+- ``read_ilr``: auditkit's reader in one process, building every frame;
+- ``read_ilr:2``: the same with two processes (the file split at learner boundaries; issue 19 asks for this at or
+  below the ``bare`` pass).
 
 It reports times, their ratio to the floor, and the peak memory (VmHWM) beyond the frames: the peak less the
 memory of the process once imports are done (``base``) less the frames' own size (their arrays, and each distinct
@@ -35,7 +37,7 @@ import json, resource, sys, time
 from pathlib import Path
 mode, path = sys.argv[1], Path(sys.argv[2])
 from lxml import etree
-if mode == "read_ilr":
+if mode.startswith("read_ilr"):
     from auditkit import read_ilr  # imports are not part of the measured time
 
 def rss(field):
@@ -72,7 +74,10 @@ elif mode == "bare":
             while el.getprevious() is not None:
                 del el.getparent()[0]
 else:
-    data = read_ilr(path, progress=False)
+    import inspect
+    new = "workers" in inspect.signature(read_ilr).parameters  # an older tree (--before) has no workers
+    options = {"workers": int(mode.partition(":")[2] or 1)} if new else {}
+    data = read_ilr(path, progress=False, **options)
     frames_bytes = sum(frame_bytes(df) for df in data.frames.values())
 seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "peak": rss("VmHWM"), "base": base, "frames": frames_bytes}))
@@ -139,10 +144,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--samples", type=Path, default=ROOT / "samples")
     parser.add_argument("--no-bare", action="store_true", help="leave out the every-element pass")
+    parser.add_argument("--workers", type=int, default=2, help="also time the reader with this many processes "
+                        "(1: leave it out)")
     parser.add_argument("--before", type=Path, help="also time the reader of another auditkit tree (a folder "
                         "holding its auditkit package), same run")
     args = parser.parse_args()
     modes = ["floor", "read_ilr"] if args.no_bare else ["floor", "bare", "read_ilr"]
+    if args.workers > 1:
+        modes.append(f"read_ilr:{args.workers}")
     if args.before:
         modes.append(f"read_ilr@{args.before.resolve()}")
     print(f"{'learners':>9} {'MB':>5} {'floor s':>8} {'bare s':>7} {'read s':>7} {'read/floor':>10} "
@@ -162,6 +171,10 @@ def main() -> None:
                   f"{ours / bare:>8.2f}x {r['read_ilr']['frames'] / 1e6:>9.0f} {extra / 1e6:>9.0f} "
                   f"{extra / n:>9.0f} {growth:>16}", flush=True)
             last = (n, r["read_ilr"])
+            if args.workers > 1:
+                par = r[f"read_ilr:{args.workers}"]
+                print(f"{f'  {args.workers} procs':>9} {'':>5} {'':>8} {'':>7} {par['seconds']:>7.2f} "
+                      f"{par['seconds'] / floor:>9.2f}x {par['seconds'] / bare:>8.2f}x", flush=True)
             if args.before:
                 old = r[modes[-1]]
                 print(f"{'  before':>9} {'':>5} {'':>8} {'':>7} {old['seconds']:>7.2f} "

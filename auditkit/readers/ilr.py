@@ -14,7 +14,7 @@ import hashlib
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -199,6 +199,7 @@ class _Collector:
     source_files: list[dict[str, Any]] = field(default_factory=list)
     unknown: list[dict[str, Any]] = field(default_factory=list)  # elements the file's year does not define
     years: dict[str, str | None] = field(default_factory=dict)  # return_id -> the ILR year whose schema read it
+    positions: dict[str, int] = field(default_factory=dict)  # return_id -> the place of its file in the reading
 
     def flush(self, at_least: int) -> None:
         """Convert every entity's raw rows (when there are ``at_least``) into a typed chunk."""
@@ -268,6 +269,20 @@ _HEADER_CHILDREN = {parent: {c for p, c in HEADER_PATHS.values() if p == parent}
                                                                                               "Source")}
 
 
+#: libxml2 keeps line numbers up to this one in the element; past it, it gives the line of what follows the start tag.
+_BIG_LINE = 65535
+
+
+def _line(node: Any) -> int | None:
+    """The line of ``node``'s start tag. Past line 65,535 libxml2 gives the line where the element's first text (or,
+    for an empty element, its tail) ends, one line too far after a newline: those newlines are taken off."""
+    line = node.sourceline
+    if line is None or line < _BIG_LINE:
+        return line
+    text = node.text if node.text is not None or len(node) else node.tail
+    return line - text.count("\n") if text else line
+
+
 class _FileReader:
     """Reads one ILR file's elements into a collector, against the schema of the file's own ILR year."""
 
@@ -317,7 +332,7 @@ class _FileReader:
             return None
         text = text.strip()
         if len(text) > self.max_text:
-            self.too_long(self.name(node.tag) or "", len(text), node.sourceline, lrn, entity)
+            self.too_long(self.name(node.tag) or "", len(text), _line(node), lrn, entity)
             return ""
         return text
 
@@ -371,7 +386,7 @@ class _FileReader:
         if b is None:
             self.decide_year()
             if ns != (self.namespace or ""):
-                self.mixed(ns, el.sourceline)
+                self.mixed(ns, _line(el))
             b = self.bounds[ns] = _bound(ns, self.year)
         return b[xml]
 
@@ -384,7 +399,7 @@ class _FileReader:
                      f"{(line or 0) + self.line_offset} on are in {ns!r}; read by their local names",
                      entity="Message", value=ns, severity="warning")
 
-    def resolve(self, tag: str, bound: _Bound, line: int) -> Any:
+    def resolve(self, tag: str, bound: _Bound, line: int | None) -> Any:
         """An element the bound spec does not know by its qualified tag: its slot or child bound by local name
         (another namespace) or by case-insensitive name (with a warning once per file); None when unknown."""
         key = (id(bound), tag)
@@ -411,7 +426,7 @@ class _FileReader:
         name = self.name(el.tag)
         where = f"{path}/{name}" if path else name
         first = (el.text or "").strip()
-        self.problem(el.sourceline, f"element <{name}> is not in the {self.year or 'ILR'} schema of <{entity}>; "
+        self.problem(_line(el), f"element <{name}> is not in the {self.year or 'ILR'} schema of <{entity}>; "
                      "kept in unknown_elements", lrn=lrn, entity=entity, field_name=name,
                      value=first if 0 < len(first) <= self.max_text else None, severity="warning")
         stack = [(el, where)]
@@ -421,7 +436,8 @@ class _FileReader:
             kids = [c for c in node if c.tag.__class__ is str]
             if text or not kids:
                 self.out.unknown.append({
-                    "return_id": self.return_id, "file": self.source.name, "line": node.sourceline + self.line_offset,
+                    "return_id": self.return_id, "file": self.source.name,
+                    "line": (_line(node) or 0) + self.line_offset,
                     "learn_ref_number": lrn.strip() if isinstance(lrn, str) else lrn, "entity": entity, "path": p,
                     "field": self.name(node.tag), "value": text})
             stack += [(c, f"{p}/{self.name(c.tag)}") for c in reversed(kids)]
@@ -430,7 +446,8 @@ class _FileReader:
     def record(self, el: Any, bound: _Bound, prefix: list[Any], lrn: Any) -> None:
         spec = bound.spec
         row = prefix + [None] * (spec.width - len(prefix))
-        row[-1] = el.sourceline + self.line_offset
+        line = el.sourceline
+        row[-1] = (line if line < _BIG_LINE else _line(el) or 0) + self.line_offset
         slots, children = bound.slots, bound.children
         pending: list[tuple[Any, _Bound]] | None = None
         for child in el:
@@ -441,7 +458,7 @@ class _FileReader:
                 if sub is None:
                     if tag.__class__ is not str:
                         continue
-                    sub = self.resolve(tag, bound, child.sourceline)
+                    sub = self.resolve(tag, bound, _line(child))
                     if sub is None:
                         self.unknown(child, spec.path, spec.entity.xml, lrn if lrn is not None else row[2])
                         continue
@@ -455,14 +472,14 @@ class _FileReader:
             text = child.text
             text = "" if text is None else text.strip()
             if len(text) > self.max_text:
-                self.too_long(self.name(tag), len(text), child.sourceline,
+                self.too_long(self.name(tag), len(text), _line(child),
                               lrn or row[2], spec.entity.xml)
                 text = ""
             if row[slot] is None:
                 row[slot] = text
             else:
                 name = self.name(tag)
-                self.problem(child.sourceline, f"<{name}> appears more than once in <{spec.entity.xml}>; the first "
+                self.problem(_line(child), f"<{name}> appears more than once in <{spec.entity.xml}>; the first "
                              "value is kept", lrn=lrn or row[2], entity=spec.entity.xml, field_name=name, value=text,
                              severity="warning", facet="maxOccurs", expected="at most once")
         self.sink[spec.entity.xml].append(row)
@@ -501,13 +518,13 @@ class _FileReader:
 
     def too_many(self, el: Any, spec: _Spec, sub: _Bound, n: int, lrn: Any) -> None:
         entity, x = spec.entity.xml, sub.spec.entity.xml
-        self.problem(el.sourceline, f"<{entity}> has {n} <{x}>; the {self.year} schema allows at most {sub.most}; "
+        self.problem(_line(el), f"<{entity}> has {n} <{x}>; the {self.year} schema allows at most {sub.most}; "
                      "all are kept", lrn=lrn, entity=entity, field_name=x, value=str(n), facet="maxOccurs",
                      expected=f"at most {sub.most}")
 
     def too_few(self, el: Any, spec: _Spec, x: str, lrn: Any) -> None:
         entity = spec.entity.xml
-        self.problem(el.sourceline, f"<{entity}> has no <{x}>; the {self.year} schema requires at least one",
+        self.problem(_line(el), f"<{entity}> has no <{x}>; the {self.year} schema requires at least one",
                      lrn=lrn, entity=entity, field_name=x, value="0", facet="minOccurs", expected="at least 1")
 
     def learner(self, el: Any) -> None:
@@ -528,7 +545,7 @@ class _FileReader:
                 if u["learn_ref_number"] is None:
                     u["learn_ref_number"] = row[2].strip()
         if row[2] is None or not str(row[2]).strip():
-            self.problem(el.sourceline, "learner has no LearnRefNumber; kept with an empty reference",
+            self.problem(_line(el), "learner has no LearnRefNumber; kept with an empty reference",
                          entity="Learner", field_name="LearnRefNumber")
 
     def destination(self, el: Any) -> None:
@@ -536,7 +553,7 @@ class _FileReader:
         schema = schemas().get(self.year or "")
         if schema and "LearnerDestinationandProgression" not in schema.entities and "ldp" not in self.once:
             self.once.add("ldp")
-            self.problem(el.sourceline, f"<LearnerDestinationandProgression> is not in the {self.year} schema (ILR "
+            self.problem(_line(el), f"<LearnerDestinationandProgression> is not in the {self.year} schema (ILR "
                          "years up to 2023-24 have it); read into destinations all the same",
                          entity="LearnerDestinationandProgression", severity="warning")
         self.record(el, bound, [self.return_id, self.ukprn], None)
@@ -566,7 +583,7 @@ class _FileReader:
                 if cname is not None and cname not in _HEADER_CHILDREN[pname]:
                     self.unknown(c, f"Header/{pname}", pname, None)
                 elif cname is not None and c.tag[0] == "{" and c.tag[1:c.tag.index("}")] != root:
-                    self.mixed(c.tag[1:c.tag.index("}")], c.sourceline)
+                    self.mixed(c.tag[1:c.tag.index("}")], _line(c))
 
     def source_files_el(self, el: Any) -> None:
         for sf in el:
@@ -592,13 +609,13 @@ class _FileReader:
                 try:
                     number = int(text) if text else None
                 except ValueError:
-                    self.problem(c.sourceline, f"LearningProvider UKPRN {text!r} is not a number",
+                    self.problem(_line(c), f"LearningProvider UKPRN {text!r} is not a number",
                                  entity="LearningProvider", field_name="UKPRN", value=c.text, facet="type",
                                  expected="a whole number")
                     self.bad_ukprn = True
                     continue
                 if number is not None and not -_INT64 <= number < _INT64:
-                    self.problem(c.sourceline, f"LearningProvider UKPRN {text!r} is too large to be a UKPRN (8 "
+                    self.problem(_line(c), f"LearningProvider UKPRN {text!r} is too large to be a UKPRN (8 "
                                  "digits); read as empty", entity="LearningProvider", field_name="UKPRN",
                                  value=text, facet="type", expected=_EXPECTED["int"])
                     self.bad_ukprn = True
@@ -611,7 +628,7 @@ class _FileReader:
         name = self.name(el.tag)
         if name == "Learner":
             if self.ukprn is None and not self.header:
-                self.problem(el.sourceline, "Learner before the Header and LearningProvider", entity="Learner",
+                self.problem(_line(el), "Learner before the Header and LearningProvider", entity="Learner",
                              severity="warning")
             self.learner(el)
         elif name == "LearnerDestinationandProgression":
@@ -1094,10 +1111,24 @@ def _duplicate_problems(frames: dict[str, pd.DataFrame], problems: list[dict[str
 ENTITY_BY_XML_FRAME = {"learners": "Learner", "deliveries": "LearningDelivery"}
 
 
+def _in_file_order(rows: list[dict[str, Any]], positions: dict[str, int]) -> list[dict[str, Any]]:
+    """``rows`` (problems, unknown elements) by the file they are about (in reading order; a file refused or not read
+    twice where it was reached), then line (a file's own problems, with no line, first), then as reported: the
+    order does not depend on how the reading was split into chunks, parts or processes."""
+    def key(r: dict[str, Any]) -> tuple[int, int]:
+        rid = r.get("return_id")
+        where = positions.get(rid, sys.maxsize) if rid is not None else r.get("_position", sys.maxsize)
+        return where, -1 if r.get("line") is None else r["line"]
+
+    return sorted(rows, key=key)
+
+
 def _build(out: _Collector) -> dict[str, pd.DataFrame]:
     files = out.files
     frames: dict[str, pd.DataFrame] = {e.frame: out.frame(e) for e in ENTITIES}
     _duplicate_problems(frames, out.problems, files)
+    out.problems[:] = _in_file_order(out.problems, out.positions)
+    out.unknown[:] = _in_file_order(out.unknown, out.positions)
     returns = pd.DataFrame(out.returns, columns=RETURNS.columns) if out.returns else None
     frames["returns"] = RETURNS.conform(returns)
     counts = pd.Series([p["return_id"] for p in out.problems], dtype="string").value_counts()
@@ -1192,16 +1223,23 @@ def latest_returns(returns: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_ilr(*paths: str | Path | Iterable[str | Path], progress: bool | None = None,
-             errors: str = "raise") -> ILRData:
+             errors: str = "raise", workers: int | None = None) -> ILRData:
     """Read ILR files, folders (``ILR-*.xml`` at any depth, also in zips) and zips into :class:`ILRData`.
 
     ``progress``: None shows a progress bar only when a load takes more than a second; True always;
     False never. ``errors``: ``"raise"`` stops with :class:`ILRFileError` naming a file that is not an
     ILR; ``"report"`` puts such a file in ``problems`` and reads the rest. A file whose bytes equal an
     earlier one's is reported and not read twice.
+
+    ``workers``: how many processes read (None: ``AUDITKIT_READ_WORKERS``, else the CPUs, at most 4; 1: this
+    process only). A large return is split at learner boundaries and its parts read at once, many returns are
+    read one per process; the frames are those of a single-process read (see :mod:`auditkit.readers.ilr_parallel`).
     """
+    from auditkit.readers.ilr_parallel import workers_wanted
+
     if errors not in ("raise", "report"):
         raise ValueError("errors must be 'raise' or 'report'")
+    n_workers = workers_wanted(workers)
     flat: list[str | Path] = []
     for p in paths:
         if isinstance(p, (str, Path)):
@@ -1212,7 +1250,7 @@ def read_ilr(*paths: str | Path | Iterable[str | Path], progress: bool | None = 
     out = _Collector()
     bar = _progress_bar(sources, progress)
     with _gc_paused():
-        return ILRData(_read_all(sources, out, bar, errors))
+        return ILRData(_read_all(sources, out, bar, errors, n_workers))
 
 
 @contextmanager
@@ -1229,37 +1267,60 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_all(sources: list[ILRSource], out: _Collector, bar: Any, errors: str) -> dict[str, pd.DataFrame]:
-    """Read every source into ``out`` and build the frames."""
+def _read_all(sources: list[ILRSource], out: _Collector, bar: Any, errors: str,
+              workers: int = 1) -> dict[str, pd.DataFrame]:
+    """Read every source into ``out`` and build the frames (with ``workers`` processes when that pays)."""
+    from auditkit.readers import ilr_parallel as par
+
     taken: set[str] = set()
     seen: dict[str, str] = {}
-    try:
-        for source in sources:
-            rid = _return_id(source, taken)
-            try:
-                row = _read_file(source, rid, out, bar.update if bar else None)
-            except ILRFileError as exc:
-                exc = ILRFileError(f"{source.name}: {exc}")
-                if errors == "raise":
-                    raise exc from None
-                _drop_return(out, rid)  # whatever was read of the file before it was refused
-                out.problems.append({"file": source.name, "return_id": None, "line": None, "entity": None,
-                                     "field": None, "value": None, "severity": "error",
-                                     "message": f"file not read: {exc}"})
-                taken.discard(rid)
-                continue
-            if row["sha256"] in seen:
-                _drop_return(out, rid)
-                out.problems.append({"file": source.name, "return_id": None, "line": None, "entity": None,
-                                     "field": None, "value": None, "severity": "warning",
-                                     "message": f"same bytes as {seen[row['sha256']]}; not read twice"})
-                taken.discard(rid)
-                continue
-            seen[row["sha256"]] = source.name
-            out.returns.append(row)
-    finally:
-        if bar:
-            bar.close()
+    split = workers > 1 and len(sources) == 1 and sources[0].size >= par.SPLIT_MIN_BYTES
+    many = workers > 1 and len(sources) > 1 and sum(s.size for s in sources) >= par.MANY_MIN_BYTES
+    on_read = bar.update if bar else None
+    with ExitStack() as stack:
+        executor = stack.enter_context(par.pool(min(workers, len(sources)) if many else workers)) if (
+            split or many) else None
+        read: Iterable[tuple[ILRSource, dict[str, Any] | None]] = (
+            par.read_many(executor, sources) if many and executor else ((s, None) for s in sources))
+        try:
+            for position, (source, pieces) in enumerate(read):
+                rid = _return_id(source, taken)
+                out.positions[rid] = position
+                try:
+                    row = None
+                    if pieces is not None:
+                        if "error" in pieces:
+                            raise pieces["error"]
+                        row = par.add_one(out, pieces, rid)
+                        if on_read:
+                            on_read(source.size)
+                    elif split and executor:
+                        row = par.read_split(executor, source, rid, out, workers, on_read)
+                    if row is None:
+                        row = _read_file(source, rid, out, on_read)
+                except ILRFileError as exc:
+                    exc = ILRFileError(f"{source.name}: {exc}")
+                    if errors == "raise":
+                        raise exc from None
+                    _drop_return(out, rid)  # whatever was read of the file before it was refused
+                    out.problems.append({"file": source.name, "return_id": None, "line": None, "entity": None,
+                                         "field": None, "value": None, "severity": "error",
+                                         "message": f"file not read: {exc}", "_position": position})
+                    taken.discard(rid)
+                    continue
+                if row["sha256"] in seen:
+                    _drop_return(out, rid)
+                    out.problems.append({"file": source.name, "return_id": None, "line": None, "entity": None,
+                                         "field": None, "value": None, "severity": "warning",
+                                         "message": f"same bytes as {seen[row['sha256']]}; not read twice",
+                                         "_position": position})
+                    taken.discard(rid)
+                    continue
+                seen[row["sha256"]] = source.name
+                out.returns.append(row)
+        finally:
+            if bar:
+                bar.close()
     return _build(out)
 
 
