@@ -164,3 +164,13 @@ def test_workers_from_the_environment(monkeypatch):
         par.workers_wanted(None)
     with pytest.raises(ValueError, match="at least 1"):
         par.workers_wanted(0)
+
+
+def test_the_real_esfa_files_read_in_parts_and_together_give_the_same_frames(split_always):
+    from tests.test_read_ilr_external import _files
+
+    files = _files()
+    for path in files:  # each split in two
+        assert_same([path], workers=2, errors="report")
+    assert sum(split_always) >= len(files) // 2  # most of them split (some hold learners in one part only)
+    assert_same(files, workers=2, errors="report")  # all at once, one per process
