@@ -44,14 +44,14 @@ def split_always(monkeypatch):
     monkeypatch.setattr(par, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(par, "MANY_MIN_BYTES", 0)
     outcomes: list[bool] = []
-    real = par.read_split
+    real = par._read_split
 
     def recording(*args, **kwargs):
         row = real(*args, **kwargs)
         outcomes.append(row is not None)
         return row
 
-    monkeypatch.setattr(par, "read_split", recording)
+    monkeypatch.setattr(par, "_read_split", recording)
     return outcomes
 
 

@@ -1280,8 +1280,8 @@ def _read_all(sources: list[ILRSource], out: _Collector, bar: Any, errors: str,
     with ExitStack() as stack:
         executor = stack.enter_context(par.pool(min(workers, len(sources)) if many else workers)) if (
             split or many) else None
-        read: Iterable[tuple[ILRSource, dict[str, Any] | None]] = (
-            par.read_many(executor, sources) if many and executor else ((s, None) for s in sources))
+        read: Iterable[tuple[ILRSource, par.Pieces | None]] = (
+            par._read_many(executor, sources) if many and executor else ((s, None) for s in sources))
         try:
             for position, (source, pieces) in enumerate(read):
                 rid = _return_id(source, taken)
@@ -1291,11 +1291,11 @@ def _read_all(sources: list[ILRSource], out: _Collector, bar: Any, errors: str,
                     if pieces is not None:
                         if "error" in pieces:
                             raise pieces["error"]
-                        row = par.add_one(out, pieces, rid)
+                        row = par._add_one(out, pieces, rid)
                         if on_read:
                             on_read(source.size)
                     elif split and executor:
-                        row = par.read_split(executor, source, rid, out, workers, on_read)
+                        row = par._read_split(executor, source, rid, out, workers, on_read)
                     if row is None:
                         row = _read_file(source, rid, out, on_read)
                 except ILRFileError as exc:

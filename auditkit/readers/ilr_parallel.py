@@ -15,10 +15,10 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from lxml import etree
@@ -168,7 +168,26 @@ class _State:
     year: str | None
 
 
-def _pieces(out: ilr._Collector, reader: ilr._FileReader | None) -> dict[str, Any]:
+class Pieces(TypedDict, total=False):
+    """What one process read, handed back to the reading process."""
+
+    chunks: dict[str, list[dict[str, Any]]]  # frame -> typed chunks (column -> array)
+    problems: list[dict[str, Any]]
+    unknown: list[dict[str, Any]]
+    source_files: list[dict[str, Any]]
+    learners: int
+    deliveries: int
+    once: bool  # the part reported a once-per-file problem: the file is read by one process instead
+    row: dict[str, Any]  # a whole file's row of the returns frame
+    years: dict[str, str | None]
+    error: ILRFileError  # a whole file refused
+
+
+#: Called with the bytes read so far (a progress bar's update).
+OnRead = Callable[[int], object] | None
+
+
+def _pieces(out: ilr._Collector, reader: ilr._FileReader | None) -> Pieces:
     """What a process read, to hand back: its typed chunks (not joined: the reading process joins every part's
     chunks once), problems, unknown elements, counts."""
     out.flush(at_least=1)
@@ -180,7 +199,7 @@ def _pieces(out: ilr._Collector, reader: ilr._FileReader | None) -> dict[str, An
 
 
 def _read_part(source: ILRSource, rid: str, begin: int, stop: int, before: bytes, after: bytes, lines: int,
-               state: _State) -> dict[str, Any] | None:
+               state: _State) -> Pieces | None:
     """Read one part of a file in this process; None when it does not read as it would in the whole file."""
     out = ilr._Collector()
     out.files[rid] = source.name
@@ -200,8 +219,8 @@ def _read_part(source: ILRSource, rid: str, begin: int, stop: int, before: bytes
     return None if pieces["once"] else pieces
 
 
-def read_split(executor: Executor, source: ILRSource, rid: str, out: ilr._Collector, parts: int,
-               on_read: Any = None) -> dict[str, Any] | None:
+def _read_split(executor: Executor, source: ILRSource, rid: str, out: ilr._Collector, parts: int,
+               on_read: OnRead = None) -> dict[str, Any] | None:
     """Read one large file in ``parts`` parts at once into ``out``; its row of the returns frame, or None (nothing
     added to ``out``) when the file is to be read by one process instead."""
     plan = _plan(source, parts)
@@ -243,7 +262,7 @@ def read_split(executor: Executor, source: ILRSource, rid: str, out: ilr._Collec
     return ilr._return_row(source, head, plan.sha, plan.size, 0)
 
 
-def _add(out: ilr._Collector, pieces: dict[str, Any], rid: str | None = None) -> None:
+def _add(out: ilr._Collector, pieces: Pieces, rid: str | None = None) -> None:
     """Append what one process read to ``out``, after what ``out`` has (as ``rid`` when given)."""
     out.flush(at_least=1)
     for name, chunks in pieces["chunks"].items():
@@ -260,7 +279,7 @@ def _add(out: ilr._Collector, pieces: dict[str, Any], rid: str | None = None) ->
 
 # -- many returns, one per process ----------------------------------------------------------------------------
 
-def _read_one(source: ILRSource, rid: str) -> dict[str, Any]:
+def _read_one(source: ILRSource, rid: str) -> Pieces:
     """Read one whole file in this process, as the single-process reader would."""
     out = ilr._Collector()
     try:
@@ -271,15 +290,15 @@ def _read_one(source: ILRSource, rid: str) -> dict[str, Any]:
     return _pieces(out, None) | {"row": row, "years": out.years}
 
 
-def read_many(executor: Executor, sources: list[ILRSource]) -> Iterator[tuple[ILRSource, dict[str, Any]]]:
+def _read_many(executor: Executor, sources: list[ILRSource]) -> Iterator[tuple[ILRSource, Pieces]]:
     """Each source read by a process of ``executor`` (under a provisional return id), in order."""
     futures = [executor.submit(_read_one, s, f"~{i}") for i, s in enumerate(sources)]
     for source, future in zip(sources, futures, strict=True):
         yield source, future.result()
 
 
-def add_one(out: ilr._Collector, pieces: dict[str, Any], rid: str) -> dict[str, Any]:
-    """Append a file read by :func:`read_many` to ``out`` as return ``rid``; its row of the returns frame."""
+def _add_one(out: ilr._Collector, pieces: Pieces, rid: str) -> dict[str, Any]:
+    """Append a file read by :func:`_read_many` to ``out`` as return ``rid``; its row of the returns frame."""
     out.files[rid] = pieces["row"]["path"]
     out.years[rid] = next(iter(pieces["years"].values()), None)
     _add(out, pieces, rid)
