@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+#: The declared text dtype: pandas' nullable string, stored in Python objects (see :data:`DTYPES`).
+TEXT = pd.StringDtype("python")
+
 #: pandas dtype of each field kind.
 #:
 #: Text is ``"string"``, whatever storage pandas picks for it; pyarrow is not a dependency (issue 13, measured
@@ -27,8 +30,8 @@ import pandera.pandas as pa
 #: was 3-5% slower. Three evidence rules also stopped on NA in pyarrow booleans (facts/evidence.py compares
 #: string columns with ``==`` and combines the result with ``&``). Issue 19's Parquet cache will need pyarrow:
 #: add it then, with those fixed and the numbers taken again.
-DTYPES: dict[str, str] = {
-    "str": "string",
+DTYPES: dict[str, str | pd.StringDtype] = {
+    "str": TEXT,
     "int": "Int64",
     "date": "datetime64[ns]",
     "datetime": "datetime64[ns]",
@@ -50,7 +53,7 @@ class Field:
     money: bool = False  # pounds: exports show it in a pounds format
 
     @property
-    def dtype(self) -> str:
+    def dtype(self) -> str | pd.StringDtype:
         return DTYPES[self.kind]
 
 
@@ -86,7 +89,7 @@ class Frame:
         return [f.column for f in self.fields]
 
     @property
-    def dtypes(self) -> dict[str, str]:
+    def dtypes(self) -> dict[str, str | pd.StringDtype]:
         return {f.column: f.dtype for f in self.fields}
 
     @property
@@ -168,7 +171,7 @@ def parse_text(values: np.ndarray, kind: str,
         return empty_column(kind, len(values)), present
     if kind == "str":
         text = np.where(present, values, None)  # type: ignore[call-overload]  # numpy stubs: no None fill
-        return pd.array(text, dtype="string"), np.zeros(len(values), bool)
+        return pd.array(text, dtype=TEXT), np.zeros(len(values), bool)
     if kind == "int":
         try:  # the common case, plain digits: five times faster than to_numeric
             numbers = np.zeros(len(values), dtype=np.int64)
@@ -213,10 +216,10 @@ def conform_column(values: pd.Series, kind: str) -> pd.Series:
     if kind == "bool":
         return values.astype(object).where(values.notna(), None).astype("boolean")
     if isinstance(values.dtype, pd.StringDtype):
-        return values.astype("string")
+        return values.astype(TEXT)
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.strftime("%Y-%m-%d").astype("string")
-    return values.map(_text, na_action="ignore").astype("string")
+        return values.dt.strftime("%Y-%m-%d").astype(TEXT)
+    return values.map(_text, na_action="ignore").astype(TEXT)
 
 
 def whole_numbers(values: pd.Series) -> pd.Series:
