@@ -23,8 +23,10 @@ from auditkit.cli.options import (
     CaseError,
     case_inputs,
     input_errors,
+    no_cache_option,
     open_from_options,
     output_options,
+    use_cache,
     width,
 )
 from auditkit.cli.output import Output
@@ -79,13 +81,14 @@ def main() -> None:
 @click.option("--skip-bad-files", is_flag=True, help="Report files that are not ILRs as problems and read the rest.")
 @click.option("--problems", "show_problems", default=20, show_default=True,
               help="How many problems to list (0 for none).")
+@no_cache_option
 def load(paths: tuple[Path, ...], fmt: str, skip_bad_files: bool, show_problems: int) -> None:
     """Read ILR files, folders or zips and say what was read.
 
     Example: auditkit load samples
     """
     with input_errors():
-        case = open_case(paths, skip_bad_files=skip_bad_files)
+        case = open_case(paths, skip_bad_files=skip_bad_files, cache=use_cache())
     if fmt == "json":
         click.echo(json.dumps(load_summary(case), indent=2, default=str))
     else:
