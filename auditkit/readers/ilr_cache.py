@@ -146,6 +146,21 @@ def _parse(source: ILRSource, errors: str, progress: bool | None) -> tuple[dict[
     return frames, len(repeated)
 
 
+#: The Parquet (Arrow) type of each field kind: timestamps keep pandas' nanoseconds (Parquet TIMESTAMP(NANOS), not
+#: adjusted to UTC: the ILR's clock times as the file gives them).
+ARROW_TYPES = {"str": "string", "int": "int64", "decimal": "double", "bool": "bool", "date": "timestamp[ns]",
+               "datetime": "timestamp[ns]"}
+
+
+def arrow_schema(name: str) -> Any:
+    """The Arrow schema of an ILR frame's cache files, from its declaration."""
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_(),
+             "timestamp[ns]": pa.timestamp("ns")}
+    return pa.schema([pa.field(f.column, types[ARROW_TYPES[f.kind]]) for f in _FRAMES[name].fields])
+
+
 def _partition(frames: dict[str, pd.DataFrame]) -> Path:
     row = frames["returns"].iloc[0]
     year, ukprn = row["ilr_year"], row["ukprn"]
@@ -174,7 +189,7 @@ def _store(root: Path, sha: str, source: ILRSource, key: dict[str, Any], frames:
                 stale.unlink()
             if not rows[name]:  # an empty frame has no file: its rows are counted in the returns file
                 continue
-            table = pa.Table.from_pandas(frames[name], preserve_index=False)
+            table = pa.Table.from_pandas(frames[name], schema=arrow_schema(name), preserve_index=False)
             meta = json.dumps(_meta(sha, source, key, name, duplicates, rows)).encode()
             table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: meta})
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,8 +265,8 @@ def _read_frame(path: Path, sha: str, name: str, meta: dict[str, Any], rows: int
     if not isinstance(mine, dict) or (mine.get("sha256"), mine.get("frame"), mine.get("reader_version")) != (
             sha, name, meta["reader_version"]):
         raise _Unusable("it holds another return, frame or reader version")
-    if table.column_names != frame.columns or table.num_rows != rows:
-        raise _Unusable("not the declared columns and rows")
+    if not table.schema.remove_metadata().equals(arrow_schema(name)) or table.num_rows != rows:
+        raise _Unusable("not the declared columns, types and rows")
     df = table.to_pandas(types_mapper=_pandas_type, ignore_metadata=True)
     for column, dtype in frame.dtypes.items():
         if df[column].dtype != dtype:
