@@ -519,16 +519,18 @@ def samples(out: Path, seed: int) -> None:
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
 def docs(out: Path) -> None:
-    """Regenerate the reference docs (frames.md, rules.md, anomalies.md) from the code.
+    """Regenerate the reference docs (frames.md, parquet.md, rules.md, anomalies.md) from the code.
 
     Example: auditkit docs --out docs
     """
     from auditkit.anomalies.docs import anomalies_markdown
     from auditkit.rules.docs import rules_markdown
     from auditkit.views.docs import frames_markdown
+    from auditkit.views.parquet_docs import parquet_markdown
 
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in (("frames.md", frames_markdown()), ("rules.md", rules_markdown()),
+    for name, text in (("frames.md", frames_markdown()), ("parquet.md", parquet_markdown()),
+                       ("rules.md", rules_markdown()),
                        ("anomalies.md", anomalies_markdown())):
         (out / name).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out / name}")
