@@ -27,6 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditkit.errors import ILRFileError
@@ -267,7 +268,12 @@ def _read_frame(path: Path, sha: str, name: str, meta: dict[str, Any], rows: int
         raise _Unusable("it holds another return, frame or reader version")
     if not table.schema.remove_metadata().equals(arrow_schema(name)) or table.num_rows != rows:
         raise _Unusable("not the declared columns, types and rows")
-    df = table.to_pandas(types_mapper=_pandas_type, ignore_metadata=True)
+    text = [f.column for f in frame.fields if f.kind == "str"]
+    df = table.drop_columns(text).to_pandas(types_mapper=_pandas_type, ignore_metadata=True) if len(text) < len(
+        frame.fields) else pd.DataFrame(index=pd.RangeIndex(rows))
+    for column in text:
+        df[column] = _text_column(table.column(column))
+    df = df[frame.columns]
     for column, dtype in frame.dtypes.items():
         if df[column].dtype != dtype:
             try:
@@ -275,6 +281,17 @@ def _read_frame(path: Path, sha: str, name: str, meta: dict[str, Any], rows: int
             except (TypeError, ValueError) as exc:
                 raise _Unusable(f"column {column} is not {dtype}") from exc
     return df
+
+
+def _text_column(column: Any) -> pd.api.extensions.ExtensionArray:
+    """An Arrow text column as the declared text dtype, each distinct text one Python object (as the reader shares
+    them: a new object per value would take a third more memory)."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    words = np.asarray(encoded.dictionary.to_pylist() + [pd.NA], dtype=object)
+    codes = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    return pd.arrays.StringArray(words[codes])  # Python-stored, as frames.fields.TEXT (else converted by the caller)
 
 
 def _pandas_type(arrow_type: Any) -> Any:
