@@ -144,6 +144,16 @@ def test_open_case_caches_only_in_a_case_folder(tmp_path, monkeypatch):
     _equal(opened.loaded, cached.loaded)
 
 
+def test_a_cache_folder_through_a_symbolic_link_is_not_used(case, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (case / ".auditkit").symlink_to(outside, target_is_directory=True)
+    with pytest.warns(CacheWarning, match="symbolic link"):
+        data = _cached(case)
+    assert not any(outside.rglob("*")), "nothing is written out of the case folder"
+    _equal(read_ilr([case], progress=False), data)
+
+
 def test_small_returns_are_parsed_without_a_cache(case):
     read_ilr_cached([case], cache_folder(case), progress=False)  # the samples are each under MIN_BYTES
     assert not cache_folder(case).exists()

@@ -85,6 +85,10 @@ def read_ilr_cached(paths: Iterable[str | Path], cache: str | Path | None, *, pr
     if cache is None or not any(s.size >= min_bytes for s in sources):
         return ilr.read_ilr(paths, progress=progress, errors=errors)
     root = Path(cache)
+    if _linked(root):
+        warnings.warn(f"{root}: the ILR cache goes through a symbolic link, which could lead out of the case folder; "
+                      "the case is read without it", CacheWarning, stacklevel=2)
+        return ilr.read_ilr(paths, progress=progress, errors=errors)
     key = _key()
     taken: set[str] = set()
     seen: dict[str, str] = {}
@@ -117,6 +121,17 @@ def read_ilr_cached(paths: Iterable[str | Path], cache: str | Path | None, *, pr
             parts.append((rid, _renamed(frames, rid, source.name), duplicates))
     _prune(root, set(seen))
     return ilr.ILRData(_assemble(parts))
+
+
+def _linked(root: Path) -> bool:
+    """Whether the cache folder, the two folders above it (``.auditkit/cache``) or a folder in it is a symbolic link
+    (reading or writing through it could leave the case folder)."""
+    if any(p.is_symlink() for p in (root, root.parent, root.parent.parent)):
+        return True
+    if not root.is_dir():
+        return False
+    return any(p.is_symlink() for p in root.iterdir()) or any(p.is_symlink() for p in root.glob("*/*")) or any(
+        p.is_symlink() for p in root.glob("*/*/*"))
 
 
 # -- reading and writing one return ---------------------------------------------------------------------------
