@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from auditkit.case import open_case
 from auditkit.cli import main
+from auditkit.frames.fields import DTYPES
 from auditkit.readers import ilr, ilr_cache
 from auditkit.readers.ilr import read_ilr
 from auditkit.readers.ilr_cache import CacheWarning, cache_folder, read_ilr_cached
@@ -56,7 +57,7 @@ def test_a_cached_load_gives_the_parsed_frames_exactly(case, monkeypatch):
     second = _cached(case)
     _equal(parsed, first)
     _equal(parsed, second)
-    assert str(second.learners["learn_ref_number"].dtype.storage) == "python"
+    assert second.learners["learn_ref_number"].dtype == pd.api.types.pandas_dtype(DTYPES["str"])
 
 
 def test_problems_naming_file_and_line_come_back_from_the_cache(tmp_path):

@@ -18,19 +18,27 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-#: The declared text dtype: pandas' nullable string, stored in Python objects (see :data:`DTYPES`).
-TEXT = pd.StringDtype("python")
+#: The declared text dtype: pandas' nullable string, in the storage pandas picks (see :data:`DTYPES`).
+TEXT = "string"
 
 #: pandas dtype of each field kind.
 #:
-#: Text is ``"string"``, whatever storage pandas picks for it; pyarrow is not a dependency (issue 13, measured
-#: 2026-12-01 on the 2-CPU machine, pandas 3.1.1, which stores ``"string"`` in pyarrow once pyarrow is installed):
-#: with pyarrow 26 ``auditkit check samples`` took 4.0-4.8 s instead of 3.2-3.3 s (peak 180 MB instead of 124 MB)
-#: and a 100,000-learner case 92-110 s instead of 52-54 s (peak 750-780 MB instead of 670-680 MB); reading alone
-#: was 3-5% slower. Three evidence rules also stopped on NA in pyarrow booleans (facts/evidence.py compares
-#: string columns with ``==`` and combines the result with ``&``). Issue 19's Parquet cache will need pyarrow:
-#: add it then, with those fixed and the numbers taken again.
-DTYPES: dict[str, str | pd.StringDtype] = {
+#: Text is ``"string"``, whatever storage pandas picks for it: with pandas 3 and pyarrow (a dependency since issue
+#: 19, for the Parquet cache) that is pyarrow, with pandas 2.2 Python objects. Not pinned to Python storage
+#: (``pd.StringDtype("python")``), measured in the same runs on the loaded 2-CPU machine (load average 4-5,
+#: 2026-12-01, pandas 3.1.1, pyarrow 26.0.1; ``benchmarks/audit.py --compare``; outputs byte-identical in all three):
+#:
+#: - pinning only the declared frames (this dtype) mixes storages, as the rest of the code converts with
+#:   ``"string"``: slowest and largest (10,000 learners: 7.2-10.5 s, peak 373-383 MB; with a tracker 10.5-14.3 s,
+#:   476-483 MB), against Python storage everywhere (every ``"string"`` as ``"string[python]"``: 6.3-9.9 s,
+#:   349-352 MB; 7.9-16.2 s, 423-430 MB) and pandas' choice, pyarrow (8.3-8.8 s, 353-355 MB; 6.9-14.1 s, 432-436 MB);
+#: - at 100,000 learners Python storage everywhere took 46.2 s (peak 1,346 MB) against 39.6 s (1,130 MB) with
+#:   pyarrow, and with a tracker 102.4 s (2,042 MB) against 53.0 s (1,852 MB): rules, evidence and milestones
+#:   are now faster on pyarrow strings (issue 13's measurement, 92-110 s on pyarrow against 52-54 s, predates
+#:   issue 13's vectorised joins and evidence checks); ``auditkit check samples``: 6.6-9.6 s either way, as noisy.
+#:
+#: So text stays ``"string"``; no global pandas option is set. Tests that need a storage ask for this dtype.
+DTYPES: dict[str, str] = {
     "str": TEXT,
     "int": "Int64",
     "date": "datetime64[ns]",
@@ -53,7 +61,7 @@ class Field:
     money: bool = False  # pounds: exports show it in a pounds format
 
     @property
-    def dtype(self) -> str | pd.StringDtype:
+    def dtype(self) -> str:
         return DTYPES[self.kind]
 
 
@@ -89,7 +97,7 @@ class Frame:
         return [f.column for f in self.fields]
 
     @property
-    def dtypes(self) -> dict[str, str | pd.StringDtype]:
+    def dtypes(self) -> dict[str, str]:
         return {f.column: f.dtype for f in self.fields}
 
     @property

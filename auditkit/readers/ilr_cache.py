@@ -299,14 +299,18 @@ def _read_frame(path: Path, sha: str, name: str, meta: dict[str, Any], rows: int
 
 
 def _text_column(column: Any) -> pd.api.extensions.ExtensionArray:
-    """An Arrow text column as the declared text dtype, each distinct text one Python object (as the reader shares
-    them: a new object per value would take a third more memory)."""
+    """An Arrow text column as the declared text dtype: kept in Arrow when pandas stores text in pyarrow; as Python
+    objects, each distinct text one object (as the reader shares them: an object per value takes a third more
+    memory), when it stores text in Python."""
     import pyarrow.compute as pc
 
+    dtype = pd.api.types.pandas_dtype(DTYPES["str"])
+    if getattr(dtype, "storage", "python") != "python":
+        return dtype.__from_arrow__(column)
     encoded = pc.dictionary_encode(column).combine_chunks()
     words = np.asarray(encoded.dictionary.to_pylist() + [pd.NA], dtype=object)
     codes = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)
-    return pd.arrays.StringArray(words[codes])  # Python-stored, as frames.fields.TEXT (else converted by the caller)
+    return pd.arrays.StringArray(words[codes])
 
 
 def _pandas_type(arrow_type: Any) -> Any:
@@ -314,7 +318,7 @@ def _pandas_type(arrow_type: Any) -> Any:
     import pyarrow as pa
 
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return DTYPES["str"]
+        return pd.api.types.pandas_dtype(DTYPES["str"])
     if pa.types.is_int64(arrow_type):
         return pd.Int64Dtype()
     if pa.types.is_float64(arrow_type):
