@@ -27,11 +27,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from auditkit.errors import ILRFileError
-from auditkit.frames.fields import DTYPES
+from auditkit.frames.arrow import arrow_schema, from_arrow
 from auditkit.frames.ilr import ILR_FRAMES, PROBLEMS
 from auditkit.readers import ilr
 from auditkit.readers.discover import ILRSource, find_ilr_files
@@ -162,21 +161,6 @@ def _parse(source: ILRSource, errors: str, progress: bool | None) -> tuple[dict[
     return frames, len(repeated)
 
 
-#: The Parquet (Arrow) type of each field kind: timestamps keep pandas' nanoseconds (Parquet TIMESTAMP(NANOS), not
-#: adjusted to UTC: the ILR's clock times as the file gives them).
-ARROW_TYPES = {"str": "string", "int": "int64", "decimal": "double", "bool": "bool", "date": "timestamp[ns]",
-               "datetime": "timestamp[ns]"}
-
-
-def arrow_schema(name: str) -> Any:
-    """The Arrow schema of an ILR frame's cache files, from its declaration."""
-    import pyarrow as pa
-
-    types = {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_(),
-             "timestamp[ns]": pa.timestamp("ns")}
-    return pa.schema([pa.field(f.column, types[ARROW_TYPES[f.kind]]) for f in _FRAMES[name].fields])
-
-
 def _partition(frames: dict[str, pd.DataFrame]) -> Path:
     row = frames["returns"].iloc[0]
     year, ukprn = row["ilr_year"], row["ukprn"]
@@ -205,7 +189,7 @@ def _store(root: Path, sha: str, source: ILRSource, key: dict[str, Any], frames:
                 stale.unlink()
             if not rows[name]:  # an empty frame has no file: its rows are counted in the returns file
                 continue
-            table = pa.Table.from_pandas(frames[name], schema=arrow_schema(name), preserve_index=False)
+            table = pa.Table.from_pandas(frames[name], schema=arrow_schema(_FRAMES[name]), preserve_index=False)
             meta = json.dumps(_meta(sha, source, key, name, duplicates, rows)).encode()
             table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: meta})
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,53 +265,12 @@ def _read_frame(path: Path, sha: str, name: str, meta: dict[str, Any], rows: int
     if not isinstance(mine, dict) or (mine.get("sha256"), mine.get("frame"), mine.get("reader_version")) != (
             sha, name, meta["reader_version"]):
         raise _Unusable("it holds another return, frame or reader version")
-    if not table.schema.remove_metadata().equals(arrow_schema(name)) or table.num_rows != rows:
+    if not table.schema.remove_metadata().equals(arrow_schema(_FRAMES[name])) or table.num_rows != rows:
         raise _Unusable("not the declared columns, types and rows")
-    text = [f.column for f in frame.fields if f.kind == "str"]
-    df = table.drop_columns(text).to_pandas(types_mapper=_pandas_type, ignore_metadata=True) if len(text) < len(
-        frame.fields) else pd.DataFrame(index=pd.RangeIndex(rows))
-    for column in text:
-        df[column] = _text_column(table.column(column))
-    df = df[frame.columns]
-    for column, dtype in frame.dtypes.items():
-        if df[column].dtype != dtype:
-            try:
-                df[column] = df[column].astype(dtype)
-            except (TypeError, ValueError) as exc:
-                raise _Unusable(f"column {column} is not {dtype}") from exc
-    return df
-
-
-def _text_column(column: Any) -> pd.api.extensions.ExtensionArray:
-    """An Arrow text column as the declared text dtype: kept in Arrow when pandas stores text in pyarrow; as Python
-    objects, each distinct text one object (as the reader shares them: an object per value takes a third more
-    memory), when it stores text in Python."""
-    import pyarrow.compute as pc
-
-    dtype = pd.api.types.pandas_dtype(DTYPES["str"])
-    if getattr(dtype, "storage", "python") != "python":
-        return dtype.__from_arrow__(column)
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    words = np.asarray(encoded.dictionary.to_pylist() + [pd.NA], dtype=object)
-    codes = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)
-    return pd.arrays.StringArray(words[codes])
-
-
-def _pandas_type(arrow_type: Any) -> Any:
-    """The declared pandas dtype of an Arrow type (text as Python-stored strings, like the reader's)."""
-    import pyarrow as pa
-
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return pd.api.types.pandas_dtype(DTYPES["str"])
-    if pa.types.is_int64(arrow_type):
-        return pd.Int64Dtype()
-    if pa.types.is_float64(arrow_type):
-        return pd.Float64Dtype()
-    if pa.types.is_boolean(arrow_type):
-        return pd.BooleanDtype()
-    if pa.types.is_null(arrow_type):
-        return DTYPES["str"]
-    return None
+    try:
+        return from_arrow(table, frame)
+    except (TypeError, ValueError) as exc:
+        raise _Unusable(str(exc)) from exc
 
 
 def _prune(root: Path, keep: set[str]) -> None:

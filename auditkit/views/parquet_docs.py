@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from auditkit.frames.arrow import ARROW_TYPES
 from auditkit.frames.ilr import ILR_FRAMES
 from auditkit.readers import ilr
-from auditkit.readers.ilr_cache import ARROW_TYPES, CACHE_FOLDER, ILR_FOLDER, MIN_BYTES, NULL_PARTITION, ORDER
+from auditkit.readers.ilr_cache import CACHE_FOLDER, ILR_FOLDER, MIN_BYTES, NULL_PARTITION, ORDER
 
 _ROOT = f"CASE/{CACHE_FOLDER.as_posix()}/{ILR_FOLDER}"
 _INTRO = f"""# The Parquet cache of the ILR frames
