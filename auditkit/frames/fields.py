@@ -26,16 +26,17 @@ TEXT = "string"
 #: Text is ``"string"``, whatever storage pandas picks for it: with pandas 3 and pyarrow (a dependency since issue
 #: 19, for the Parquet cache) that is pyarrow, with pandas 2.2 Python objects. Not pinned to Python storage
 #: (``pd.StringDtype("python")``), measured in the same runs on the loaded 2-CPU machine (load average 4-5,
-#: 2026-12-01, pandas 3.1.1, pyarrow 26.0.1; ``benchmarks/audit.py --compare``; outputs byte-identical in all three):
+#: 2026-12-01, pandas 3.1.1, pyarrow 26.0.1; ``benchmarks/audit.py --compare``; ``auditkit check samples`` prints
+#: the same bytes in all three):
 #:
-#: - pinning only the declared frames (this dtype) mixes storages, as the rest of the code converts with
-#:   ``"string"``: slowest and largest (10,000 learners: 7.2-10.5 s, peak 373-383 MB; with a tracker 10.5-14.3 s,
-#:   476-483 MB), against Python storage everywhere (every ``"string"`` as ``"string[python]"``: 6.3-9.9 s,
-#:   349-352 MB; 7.9-16.2 s, 423-430 MB) and pandas' choice, pyarrow (8.3-8.8 s, 353-355 MB; 6.9-14.1 s, 432-436 MB);
+#: - at 10,000 learners (5 runs, too noisy for time: same-run pairs within 0.6-1.3x either way) pinning only the
+#:   declared frames (this dtype) mixes storages, as the rest of the code converts with ``"string"``, and takes the
+#:   most memory: peak 373-383 MB (with a tracker 470-483 MB) against 349-352 MB (423-430 MB) with Python storage
+#:   everywhere (every ``"string"`` as ``"string[python]"``) and 353-356 MB (432-436 MB) with pandas' pyarrow;
 #: - at 100,000 learners Python storage everywhere took 46.2 s (peak 1,346 MB) against 39.6 s (1,130 MB) with
 #:   pyarrow, and with a tracker 102.4 s (2,042 MB) against 53.0 s (1,852 MB): rules, evidence and milestones
-#:   are now faster on pyarrow strings (issue 13's measurement, 92-110 s on pyarrow against 52-54 s, predates
-#:   issue 13's vectorised joins and evidence checks); ``auditkit check samples``: 6.6-9.6 s either way, as noisy.
+#:   run faster on pyarrow strings (issue 13 measured the opposite, 92-110 s on pyarrow against 52-54 s, on the
+#:   code of that time); ``auditkit check samples``: 6.6-9.6 s either way, as noisy.
 #:
 #: So text stays ``"string"``; no global pandas option is set. Tests that need a storage ask for this dtype.
 DTYPES: dict[str, str] = {
