@@ -6,7 +6,8 @@ temporary ULN 9999999999 for one in 20, restarts), each with an evidence tracker
 a learner (``+ev``) and without one. Each case is audited in a fresh process, timing the stages as
 ``auditkit audit`` runs them (auditkit/views/audit.py ``write_audit``):
 
-- ``read``: ``open_case`` (find the inputs, read the ILR return, choose the returns);
+- ``read``: ``open_case`` (find the inputs, parse the ILR return, choose the returns; without the Parquet cache,
+  which ``benchmarks/cache.py`` measures);
 - ``evidence``: read the manifest and employer register and check them against the learners;
 - ``rules``: the ILR rules' findings; ``ev rules``: the evidence (EV_*) rules' findings;
 - ``milestones``, ``funding`` (per aim and per provider), ``kpis``;
@@ -90,7 +91,9 @@ def stage(name):
     times[name] = times.get(name, 0.0) + now - t
     t = now
 
-case = open_case([folder], progress=False)
+import inspect
+no_cache = {"cache": False} if "cache" in inspect.signature(open_case).parameters else {}  # the XML parsed
+case = open_case([folder], progress=False, **no_cache)
 stage("read")
 case.evidence, case.employers
 stage("evidence")

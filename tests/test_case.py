@@ -46,7 +46,7 @@ def _count(monkeypatch, module: str, name: str) -> list[int]:
 
 
 def test_inputs_are_read_once_whatever_is_computed(monkeypatch, two_returns):
-    ilr = _count(monkeypatch, "auditkit.case.case", "read_ilr")
+    ilr = _count(monkeypatch, "auditkit.case.case", "read_ilr_cached")
     contracts = _count(monkeypatch, "auditkit.case.case", "read_contracts")
     evidence = _count(monkeypatch, "auditkit.case.inputs", "read_evidence")
     case = open_case(two_returns, progress=False)

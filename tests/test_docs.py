@@ -25,6 +25,37 @@ def test_frames_doc_lists_every_frame_and_column_in_order():
     assert len(ENTITIES) >= 18
 
 
+def test_parquet_doc_is_up_to_date():
+    from auditkit.views.parquet_docs import parquet_markdown
+
+    on_disk = (ROOT / "docs" / "parquet.md").read_text(encoding="utf-8")
+    assert on_disk == parquet_markdown(), "docs/parquet.md is stale: run `auditkit docs`"
+
+
+def test_parquet_doc_gives_every_cached_frame_with_its_written_types(tmp_path):
+    """Each frame's section lists its columns with the Parquet types the cache really writes."""
+    import pyarrow.parquet as pq
+
+    from auditkit.frames.ilr import ILR_FRAMES
+    from auditkit.readers.ilr_cache import cache_folder, read_ilr_cached
+    from auditkit.views.parquet_docs import _TYPES, parquet_markdown
+    from tests import ilr_strategies as ilrs
+
+    ilrs.write_file(tmp_path, [ilrs.minimal_learner("L1", LearningDelivery=[ilrs.minimal_delivery(1)])])
+    read_ilr_cached([tmp_path], cache_folder(tmp_path), progress=False, min_bytes=0)
+    text = parquet_markdown()
+    assert "OFFICIAL-SENSITIVE" in text and "rm -r CASE/.auditkit/cache" in text
+    written = {p.parts[-4]: pq.read_schema(p) for p in cache_folder(tmp_path).rglob("*.parquet")}
+    assert {"learners", "deliveries", "returns"} <= set(written)
+    for frame in ILR_FRAMES:
+        section = text.split(f"### `{frame.name}/`", 1)[1].split("\n### ", 1)[0]
+        for f in frame.fields:
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{f.column}` |"))
+            if frame.name in written:
+                arrow = str(written[frame.name].field(f.column).type).replace("large_", "")
+                assert row.split(" | ")[1] == _TYPES[arrow], (frame.name, f.column, arrow)
+
+
 def test_rules_doc_is_up_to_date():
     from auditkit.rules.docs import rules_markdown
 

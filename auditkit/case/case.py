@@ -41,7 +41,8 @@ from auditkit.privacy import mask_frame
 from auditkit.readers.contracts import Contracts, read_contracts
 from auditkit.readers.discover import CaseFiles, InputError, find_case, require_ilr
 from auditkit.readers.evidence import EvidenceData
-from auditkit.readers.ilr import ILRData, read_ilr
+from auditkit.readers.ilr import ILRData
+from auditkit.readers.ilr_cache import cache_folder, case_folder_of, read_ilr_cached
 from auditkit.reference.wave5 import WAVE_WINDOW
 from auditkit.rules import RuleContext, run_rules
 from auditkit.sampling import Sample
@@ -307,7 +308,7 @@ def open_case(paths: PathLike | Iterable[PathLike], contracts: PathLike | None =
               postcodes: PathLike | None = None, returns: Iterable[PathLike] = (),
               as_of: dt.date | str | None = None, all_returns: bool = False, rules: Iterable[str] | None = None,
               progress: bool | None = None, skip_bad_files: bool = False,
-              wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW) -> Case:
+              wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW, cache: bool = True) -> Case:
     """Open the case under ``paths`` (ILR files, folders or zips): find its inputs and read its ILR returns.
 
     Contracts, evidence (a manifest and/or a ``documents`` folder) and an employer register are found by convention
@@ -319,7 +320,9 @@ def open_case(paths: PathLike | Iterable[PathLike], contracts: PathLike | None =
 
     ``as_of`` and ``returns`` choose the returns audited (see :func:`auditkit.facts.scope.choose_returns`);
     ``all_returns`` checks every snapshot, not only the latest return of each provider and year; ``rules`` limits
-    the rules run. ``skip_bad_files`` reports files that are not ILRs as problems instead of stopping. Raises
+    the rules run. ``skip_bad_files`` reports files that are not ILRs as problems instead of stopping. ``cache``: when
+    ``paths`` is one case folder, large returns are read through the Parquet cache in ``<case>/.auditkit/cache``
+    (:mod:`auditkit.readers.ilr_cache`, ``docs/parquet.md``); ``cache=False`` parses every file. Raises
     :class:`InputError` when ``paths`` hold no ILR file or an input cannot be used (the contracts, evidence, register
     and postcode directory when first used)."""
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -329,7 +332,9 @@ def open_case(paths: PathLike | Iterable[PathLike], contracts: PathLike | None =
     if evidence is not None:  # what --evidence names replaces the case folder's manifest and documents
         files.manifest, files.documents = manifest, documents
     require_ilr(paths, files.ilr)
-    loaded = read_ilr(paths, progress=progress, errors="report" if skip_bad_files else "raise")
+    folder = case_folder_of(paths) if cache else None
+    loaded = read_ilr_cached(paths, cache_folder(folder) if folder is not None else None, progress=progress,
+                             errors="report" if skip_bad_files else "raise")
     data = choose_returns(loaded, returns=returns, as_of=as_of)
     return Case(files, loaded, data, _Inputs(files, postcodes, data.learners), all_returns=all_returns,
                 rules=None if rules is None else list(rules), wave_window=wave_window)

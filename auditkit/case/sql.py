@@ -8,7 +8,9 @@
 - with evidence, ``evidence`` and ``employers``.
 
 A query computes only the frames it names. DuckDB's access to files is switched off (and the setting locked): a
-query reads the case's frames, never a file, so the session is no way around the case folder.
+query reads the case's frames, never a file, so the session is no way around the case folder. The ILR frames are
+those the case loaded (through its Parquet cache, when it has one); the cache files themselves hold personal data
+unmasked and are not tables here: ``docs/parquet.md`` says how DuckDB, Spark or Trino read them directly.
 """
 
 from __future__ import annotations

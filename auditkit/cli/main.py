@@ -23,8 +23,10 @@ from auditkit.cli.options import (
     CaseError,
     case_inputs,
     input_errors,
+    no_cache_option,
     open_from_options,
     output_options,
+    use_cache,
     width,
 )
 from auditkit.cli.output import Output
@@ -79,13 +81,14 @@ def main() -> None:
 @click.option("--skip-bad-files", is_flag=True, help="Report files that are not ILRs as problems and read the rest.")
 @click.option("--problems", "show_problems", default=20, show_default=True,
               help="How many problems to list (0 for none).")
+@no_cache_option
 def load(paths: tuple[Path, ...], fmt: str, skip_bad_files: bool, show_problems: int) -> None:
     """Read ILR files, folders or zips and say what was read.
 
     Example: auditkit load samples
     """
     with input_errors():
-        case = open_case(paths, skip_bad_files=skip_bad_files)
+        case = open_case(paths, skip_bad_files=skip_bad_files, cache=use_cache())
     if fmt == "json":
         click.echo(json.dumps(load_summary(case), indent=2, default=str))
     else:
@@ -516,16 +519,18 @@ def samples(out: Path, seed: int) -> None:
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
 def docs(out: Path) -> None:
-    """Regenerate the reference docs (frames.md, rules.md, anomalies.md) from the code.
+    """Regenerate the reference docs (frames.md, parquet.md, rules.md, anomalies.md) from the code.
 
     Example: auditkit docs --out docs
     """
     from auditkit.anomalies.docs import anomalies_markdown
     from auditkit.rules.docs import rules_markdown
     from auditkit.views.docs import frames_markdown
+    from auditkit.views.parquet_docs import parquet_markdown
 
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in (("frames.md", frames_markdown()), ("rules.md", rules_markdown()),
+    for name, text in (("frames.md", frames_markdown()), ("parquet.md", parquet_markdown()),
+                       ("rules.md", rules_markdown()),
                        ("anomalies.md", anomalies_markdown())):
         (out / name).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out / name}")

@@ -27,8 +27,26 @@ def _compose(*decorators: Callable[[Callable], Callable]) -> Callable[[Callable]
     return apply
 
 
+def _no_cache(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["auditkit.no_cache"] = value
+
+
+#: ``--no-cache``: read every ILR file from its XML (kept in the click context: see :func:`use_cache`).
+no_cache_option = click.option(
+    "--no-cache", is_flag=True, expose_value=False, callback=_no_cache,
+    help="Parse every ILR file, neither reading nor writing the Parquet cache in the case folder "
+    "(<case>/.auditkit/cache; see docs/parquet.md).")
+
+
+def use_cache() -> bool:
+    """False when the command was given ``--no-cache``."""
+    ctx = click.get_current_context(silent=True)
+    return not (ctx is not None and ctx.meta.get("auditkit.no_cache", False))
+
+
 #: The inputs of a case, shared by the table commands.
 case_inputs = _compose(
+    no_cache_option,
     click.argument("paths", nargs=-1, required=True, type=PATHS),
     click.option("--contracts", type=EXISTING, help="Contracts file (default: contracts.toml found in the case "
                  "folder)."),
@@ -77,4 +95,5 @@ def open_from_options(paths: tuple[Path, ...], contracts: Path | None, evidence:
                       all_returns: bool = False) -> Case:
     """The case the :data:`case_inputs` options name (call it inside :func:`input_errors`)."""
     return open_case(paths, contracts, evidence, employers, returns=return_files,
-                     as_of=as_of.date() if as_of else None, postcodes=postcodes, rules=rules, all_returns=all_returns)
+                     as_of=as_of.date() if as_of else None, postcodes=postcodes, rules=rules, all_returns=all_returns,
+                     cache=use_cache())

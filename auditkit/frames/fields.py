@@ -18,17 +18,29 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+#: The declared text dtype: pandas' nullable string, in the storage pandas picks (see :data:`DTYPES`).
+TEXT = "string"
+
 #: pandas dtype of each field kind.
 #:
-#: Text is ``"string"``, whatever storage pandas picks for it; pyarrow is not a dependency (issue 13, measured
-#: 2026-12-01 on the 2-CPU machine, pandas 3.1.1, which stores ``"string"`` in pyarrow once pyarrow is installed):
-#: with pyarrow 26 ``auditkit check samples`` took 4.0-4.8 s instead of 3.2-3.3 s (peak 180 MB instead of 124 MB)
-#: and a 100,000-learner case 92-110 s instead of 52-54 s (peak 750-780 MB instead of 670-680 MB); reading alone
-#: was 3-5% slower. Three evidence rules also stopped on NA in pyarrow booleans (facts/evidence.py compares
-#: string columns with ``==`` and combines the result with ``&``). Issue 19's Parquet cache will need pyarrow:
-#: add it then, with those fixed and the numbers taken again.
+#: Text is ``"string"``, whatever storage pandas picks for it: with pandas 3 and pyarrow (a dependency since issue
+#: 19, for the Parquet cache) that is pyarrow, with pandas 2.2 Python objects. Not pinned to Python storage
+#: (``pd.StringDtype("python")``), measured in the same runs on the loaded 2-CPU machine (load average 4-5,
+#: 2026-12-01, pandas 3.1.1, pyarrow 26.0.1; ``benchmarks/audit.py --compare``; ``auditkit check samples`` prints
+#: the same bytes in all three):
+#:
+#: - at 10,000 learners (5 runs, too noisy for time: same-run pairs within 0.6-1.3x either way) pinning only the
+#:   declared frames (this dtype) mixes storages, as the rest of the code converts with ``"string"``, and takes the
+#:   most memory: peak 373-383 MB (with a tracker 470-483 MB) against 349-352 MB (423-430 MB) with Python storage
+#:   everywhere (every ``"string"`` as ``"string[python]"``) and 353-356 MB (432-436 MB) with pandas' pyarrow;
+#: - at 100,000 learners Python storage everywhere took 46.2 s (peak 1,346 MB) against 39.6 s (1,130 MB) with
+#:   pyarrow, and with a tracker 102.4 s (2,042 MB) against 53.0 s (1,852 MB): rules, evidence and milestones
+#:   run faster on pyarrow strings (issue 13 measured the opposite, 92-110 s on pyarrow against 52-54 s, on the
+#:   code of that time); ``auditkit check samples``: 6.6-9.6 s either way, as noisy.
+#:
+#: So text stays ``"string"``; no global pandas option is set. Tests that need a storage ask for this dtype.
 DTYPES: dict[str, str] = {
-    "str": "string",
+    "str": TEXT,
     "int": "Int64",
     "date": "datetime64[ns]",
     "datetime": "datetime64[ns]",
@@ -168,7 +180,7 @@ def parse_text(values: np.ndarray, kind: str,
         return empty_column(kind, len(values)), present
     if kind == "str":
         text = np.where(present, values, None)  # type: ignore[call-overload]  # numpy stubs: no None fill
-        return pd.array(text, dtype="string"), np.zeros(len(values), bool)
+        return pd.array(text, dtype=TEXT), np.zeros(len(values), bool)
     if kind == "int":
         try:  # the common case, plain digits: five times faster than to_numeric
             numbers = np.zeros(len(values), dtype=np.int64)
@@ -213,10 +225,10 @@ def conform_column(values: pd.Series, kind: str) -> pd.Series:
     if kind == "bool":
         return values.astype(object).where(values.notna(), None).astype("boolean")
     if isinstance(values.dtype, pd.StringDtype):
-        return values.astype("string")
+        return values.astype(TEXT)
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.strftime("%Y-%m-%d").astype("string")
-    return values.map(_text, na_action="ignore").astype("string")
+        return values.dt.strftime("%Y-%m-%d").astype(TEXT)
+    return values.map(_text, na_action="ignore").astype(TEXT)
 
 
 def whole_numbers(values: pd.Series) -> pd.Series:

@@ -57,6 +57,9 @@ HEADER_PATHS: dict[str, tuple[str, ...]] = {
     "reference_data": ("Source", "ReferenceData"),
     "component_set_version": ("Source", "ComponentSetVersion"),
 }
+#: The version of the frames this reader gives: raise it whenever a change to the reader (or to the ILR frames'
+#: declarations) changes what the same file gives, so that the Parquet cache (readers/ilr_cache.py) reads it again.
+SCHEMA_VERSION = 2
 STREAM_TAGS = ("Header", "SourceFiles", "LearningProvider", "Learner", "LearnerDestinationandProgression")
 TOP_LEVEL = {"Header", "SourceFiles", "LearningProvider", "Learner", "LearnerDestinationandProgression"}
 
