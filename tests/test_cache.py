@@ -41,7 +41,7 @@ def _files(case: Path) -> list[Path]:
 @pytest.fixture
 def case(tmp_path) -> Path:
     folder = tmp_path / "case"
-    shutil.copytree(SAMPLES, folder)
+    shutil.copytree(SAMPLES, folder, ignore=shutil.ignore_patterns(".auditkit"))  # what runs of the notebooks leave
     return folder
 
 

@@ -3,12 +3,15 @@ Parquet cache, ``docs/parquet.md``). pyarrow is imported only when these are cal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from auditkit.frames.fields import DTYPES, Frame
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: The Parquet (Arrow) type of each field kind: timestamps keep pandas' nanoseconds (Parquet TIMESTAMP(NANOS), not
 #: adjusted to UTC: the clock times the file gives).
@@ -16,7 +19,7 @@ ARROW_TYPES = {"str": "string", "int": "int64", "decimal": "double", "bool": "bo
                "datetime": "timestamp[ns]"}
 
 
-def arrow_schema(frame: Frame) -> Any:
+def arrow_schema(frame: Frame) -> pa.Schema:
     """The Arrow schema of ``frame``, from its declaration (every column nullable)."""
     import pyarrow as pa
 
@@ -25,7 +28,7 @@ def arrow_schema(frame: Frame) -> Any:
     return pa.schema([pa.field(f.column, types[ARROW_TYPES[f.kind]]) for f in frame.fields])
 
 
-def from_arrow(table: Any, frame: Frame) -> pd.DataFrame:
+def from_arrow(table: pa.Table, frame: Frame) -> pd.DataFrame:
     """The rows of an Arrow ``table`` of :func:`arrow_schema` as ``frame`` declares them: its columns, in order,
     with its dtypes (raises ValueError when a column does not convert)."""
     text = [f.column for f in frame.fields if f.kind == "str"]
@@ -44,7 +47,7 @@ def from_arrow(table: Any, frame: Frame) -> pd.DataFrame:
     return df
 
 
-def _text_column(column: Any) -> pd.api.extensions.ExtensionArray:
+def _text_column(column: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     """An Arrow text column as the declared text dtype: kept in Arrow when pandas stores text in pyarrow; as Python
     objects, each distinct text one object (as the reader shares them: an object per value takes a third more
     memory), when it stores text in Python."""
