@@ -1,0 +1,81 @@
+"""The tasks a national run sends to its workers: each reads and writes one provider's files in the run's work
+folder (pickles of pandas frames, written and read back within the run) and gives the driver only what is small:
+counts, ULNs, co-funded places and the worker's peak memory."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from auditkit.national.provider import (
+    audit_provider,
+    provider_co_funders,
+    provider_keys,
+    read_provider,
+    shared_rows,
+)
+from auditkit.national.store import write_table
+from auditkit.readers.ilr import ILRData
+
+
+def peak_bytes() -> int:
+    """The peak resident memory of this process so far (Linux: ``ru_maxrss`` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _worker() -> dict[str, object]:
+    return {"pid": os.getpid(), "peak": peak_bytes()}
+
+
+def own_file(work: Path, ukprn: int) -> Path:
+    return work / f"{ukprn}.pkl"
+
+
+def shared_file(work: Path, ukprn: int) -> Path:
+    return work / f"{ukprn}.shared.pkl"
+
+
+def _save(path: Path, frames: Mapping[str, pd.DataFrame]) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(dict(frames), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _load(path: Path) -> ILRData:
+    with open(path, "rb") as fh:  # written by this run's own tasks (never a file given by a user)
+        return ILRData(pickle.load(fh))  # noqa: S301
+
+
+def read_task(plan: pd.DataFrame, work: str) -> dict[str, object]:
+    """Read one provider's returns, keep them for the audit, and give its ULNs and co-funded places."""
+    data, notes = read_provider(plan)
+    ukprn = int(plan["ukprn"].iloc[0])
+    _save(own_file(Path(work), ukprn), data.frames)
+    return {"ukprn": ukprn, "keys": provider_keys(data), "co_funders": provider_co_funders(plan, data),
+            "notes": notes, "returns": len(data.returns), "learners": len(data.learners), **_worker()}
+
+
+def extract_task(ukprn: int, work: str, ulns: list[object]) -> dict[str, object]:
+    """Keep the rows of one provider's learners with these (shared) ULNs for the other providers' audits."""
+    frames = shared_rows(_load(own_file(Path(work), ukprn)), ulns)
+    _save(shared_file(Path(work), ukprn), frames)
+    return {"ukprn": ukprn, "rows": len(frames["learners"]), **_worker()}
+
+
+def audit_task(plan: pd.DataFrame, work: str, out: str, partners: list[int], co_funders: pd.DataFrame,
+               order: Mapping[str, int], unattributed: bool) -> dict[str, object]:
+    """Audit one provider with its partners' rows of the ULNs it shares and write its outputs as Parquet."""
+    ukprn = int(plan["ukprn"].iloc[0])
+    own = _load(own_file(Path(work), ukprn))
+    ulns = provider_keys(own)["uln"]
+    rows = [shared_rows(_load(shared_file(Path(work), q)), ulns) for q in partners]
+    outside = co_funders[(co_funders["ukprn"] != ukprn).fillna(True).astype(bool)]
+    results = audit_provider(plan, own, rows, outside, order=order, unattributed=unattributed)
+    written = {name: write_table(Path(out), name, frame, own.returns, str(ukprn)) for name, frame in results.items()}
+    return {"ukprn": ukprn, **written, **_worker()}
