@@ -287,7 +287,7 @@ def national(folder: Path, out: Path, scheduler: str | None, workers: int | None
 
     Example: auditkit national samples --out national-2025 --workers 2
     """
-    from auditkit.national import run_national
+    from auditkit.national.run import run_national
 
     if scheduler and workers:
         raise click.UsageError("--scheduler and --workers cannot be combined: a scheduler's cluster has its own "

@@ -34,11 +34,10 @@ from auditkit.errors import InputError
 from auditkit.facts.context import RuleContext
 from auditkit.national.plan import plan_national
 from auditkit.national.provider import OUTPUTS, combine
-from auditkit.national.store import TABLES, write_table
-from auditkit.national.tasks import audit_task, extract_task, read_task, shared_file
+from auditkit.national.store import TABLES, remove_provider, write_table
+from auditkit.national.tasks import audit_task, extract_task, failure_text, read_task, shared_file
 from auditkit.privacy import mask_frame
 from auditkit.readers.ilr import ILRData
-from auditkit.rules import error_text
 
 #: Seconds to wait for a scheduler given by address.
 SCHEDULER_TIMEOUT = 10
@@ -97,17 +96,12 @@ def _files_text(plan: pd.DataFrame, limit: int = 3) -> str:
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _why(exc: BaseException) -> str:
-    """An error as a failure says it: the reader's messages (they name the file and line) as they are; any other
-    with quoted values and long numbers (maybe personal data) replaced."""
-    return str(exc) if isinstance(exc, InputError) else error_text(exc, limit=400)
-
-
 class _Stage:
     """One stage: a task per provider, run as the cluster allows, results and failures collected as they come."""
 
-    def __init__(self, client: Any, progress: bool, failures: list[dict[str, object]], plans: dict[int, pd.DataFrame]):
-        self.client, self.progress, self.failures, self.plans = client, progress, failures, plans
+    def __init__(self, client: Any, progress: bool, failures: list[dict[str, object]], plans: dict[int, pd.DataFrame],
+                 say: Callable[[str], None]) -> None:
+        self.client, self.progress, self.failures, self.plans, self.say = client, progress, failures, plans, say
 
     def run(self, label: str, calls: dict[int, tuple[Callable[..., dict[str, object]], tuple[Any, ...]]]
             ) -> dict[int, dict[str, object]]:
@@ -123,13 +117,16 @@ class _Stage:
             for future in as_completed(list(futures)):
                 ukprn = futures[future]
                 if future.status == "error":
-                    exc = future.exception()
-                    self.failures.append({"ukprn": ukprn, "stage": label, "files": _files_text(self.plans[ukprn]),
-                                          "error": _why(exc)})
+                    failure = {"ukprn": ukprn, "stage": label, "files": _files_text(self.plans[ukprn]),
+                               "error": failure_text(future.exception())}
+                    self.failures.append(failure)
+                    self.say(f"{label}: provider {ukprn} failed ({failure['files']}): {failure['error']}")
                 else:
                     results[ukprn] = future.result()
                 future.release()
                 bar.update()
+        failed = len(futures) - len(results)
+        self.say(f"{label}: {len(results)} of {len(futures)} providers done" + (f", {failed} failed" if failed else ""))
         return results
 
 
@@ -173,7 +170,7 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
     say(f"National run: {len(plans)} providers, {len(plan)} ILR files under {folder}")
     client, cluster = _client(scheduler, workers, memory_limit)
     try:
-        stage = _Stage(client, progress, failures, plans)
+        stage = _Stage(client, progress, failures, plans, say)
         read = stage.run("read", {u: (read_task, (p, str(work))) for u, p in plans.items()})
         for r in read.values():
             notes += list(r["notes"])  # type: ignore[call-overload]
@@ -196,6 +193,8 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
             u: (audit_task, (plans[u], str(work), str(out), [q for q in partners.get(u, []) if q not in missing],
                              co_funders_future, order, u == first))
             for u in read})
+        for u in set(read) - set(audited):
+            remove_provider(out, u)
         for u in sorted(missing):
             sharing = [q for q in partners.index if u in partners[q]]
             notes.append(f"{u}: its shared learners could not be extracted, so the audits of {sharing} did not see "

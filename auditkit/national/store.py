@@ -69,6 +69,13 @@ def write_table(out: Path, name: str, frame: pd.DataFrame, returns: pd.DataFrame
     return len(frame)
 
 
+def remove_provider(out: Path, ukprn: int) -> None:
+    """Remove what a provider's task wrote (a task that failed part way: none of its rows is kept)."""
+    for name in TABLES:
+        for part in (out / name).glob(f"ilr_year=*/ukprn={ukprn}/part-{ukprn}-*.parquet"):
+            part.unlink()
+
+
 def read_national(out: str | Path, name: str, filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:
     """Output ``name`` (:data:`TABLES`) of the national run written to ``out``, with its declared columns and
     types (``filters``: pyarrow filters, e.g. ``[("ukprn", "=", 10090001)]``, read only those partitions)."""

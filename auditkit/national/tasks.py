@@ -4,14 +4,17 @@ counts, ULNs, co-funded places and the worker's peak memory."""
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import resource
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
+from auditkit.errors import InputError
 from auditkit.national.provider import (
     audit_provider,
     provider_co_funders,
@@ -21,6 +24,32 @@ from auditkit.national.provider import (
 )
 from auditkit.national.store import write_table
 from auditkit.readers.ilr import ILRData
+from auditkit.rules import error_text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ProviderFailure(Exception):
+    """A provider's task that stopped: what it says, ready to be sent back to the driver (an error of the reader or
+    of lxml may not pickle)."""
+
+
+def failure_text(exc: BaseException) -> str:
+    """An error as a failure says it: the reader's messages (they name the file and line) as they are; any other
+    with quoted values and long numbers (maybe personal data) replaced."""
+    return str(exc) if isinstance(exc, InputError | ProviderFailure) else error_text(exc, limit=400)
+
+
+def _reported(task: F) -> F:
+    @functools.wraps(task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return task(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - sent back as text: the driver names the provider and its files
+            text = failure_text(exc)
+        raise ProviderFailure(text)  # raised outside the handler: no context (lxml's error log) to pickle
+
+    return run  # type: ignore[return-value]
 
 
 def peak_bytes() -> int:
@@ -52,6 +81,7 @@ def _load(path: Path) -> ILRData:
         return ILRData(pickle.load(fh))  # noqa: S301
 
 
+@_reported
 def read_task(plan: pd.DataFrame, work: str) -> dict[str, object]:
     """Read one provider's returns, keep them for the audit, and give its ULNs and co-funded places."""
     data, notes = read_provider(plan)
@@ -61,6 +91,7 @@ def read_task(plan: pd.DataFrame, work: str) -> dict[str, object]:
             "notes": notes, "returns": len(data.returns), "learners": len(data.learners), **_worker()}
 
 
+@_reported
 def extract_task(ukprn: int, work: str, ulns: list[object]) -> dict[str, object]:
     """Keep the rows of one provider's learners with these (shared) ULNs for the other providers' audits."""
     frames = shared_rows(_load(own_file(Path(work), ukprn)), ulns)
@@ -68,6 +99,7 @@ def extract_task(ukprn: int, work: str, ulns: list[object]) -> dict[str, object]
     return {"ukprn": ukprn, "rows": len(frames["learners"]), **_worker()}
 
 
+@_reported
 def audit_task(plan: pd.DataFrame, work: str, out: str, partners: list[int], co_funders: pd.DataFrame,
                order: Mapping[str, int], unattributed: bool) -> dict[str, object]:
     """Audit one provider with its partners' rows of the ULNs it shares and write its outputs as Parquet."""
