@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from auditkit.reference.uln import check_digit
 
@@ -23,9 +24,11 @@ FIRST_UKPRN = 10100000
 def _uln(i: int) -> bytes:
     """A distinct ULN valid by check digit for learner ``i``."""
     n = 100_000_000 + i
-    while check_digit(str(n)) is None:
+    digit = check_digit(str(n))
+    while digit is None:
         n += 500_000_000
-    return b"%d%d" % (n, check_digit(str(n)))
+        digit = check_digit(str(n))
+    return b"%d%d" % (n, digit)
 
 
 def _latest_returns(samples: Path) -> list[Path]:
@@ -40,7 +43,7 @@ def _latest_returns(samples: Path) -> list[Path]:
 
 def _contracts_toml(samples: Path, ukprns: list[int]) -> str:
     contracts = tomllib.loads((samples / "contracts.toml").read_text(encoding="utf-8"))["contract"]
-    aims: dict[str, dict[str, object]] = {}
+    aims: dict[str, dict[str, Any]] = {}
     for contract in contracts:
         for aim in contract.get("aim", []):
             aims.setdefault(str(aim["lars"]), aim)
@@ -84,8 +87,9 @@ def national_case(samples: str | Path, out: str | Path, learners: int, providers
                 block = _REF.sub(b"<LearnRefNumber>G%09d</LearnRefNumber>" % i, block, count=1)
                 shared = k > 0 and i % shared_every == 1 and i + 1 < start - previous
                 uln = _uln(previous + i + 1) if shared else _uln(start + i)
-                block = _ULN.sub(lambda m, u=uln: m[0] if m[1] == TEMPORARY_ULN else b"<ULN>%s</ULN>" % u, block,
-                                 count=1)
+                found = _ULN.search(block)
+                if found is not None and found[1] != TEMPORARY_ULN:
+                    block = block[:found.start()] + b"<ULN>%s</ULN>" % uln + block[found.end():]
                 fh.write(block)
             fh.write(tail)
         previous, start = start, start + count
