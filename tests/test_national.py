@@ -130,6 +130,14 @@ def test_a_folder_without_returns_is_a_clear_error(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_folder_not_written_by_a_national_run_is_left_alone(tmp_path):
+    (tmp_path / "o" / "findings").mkdir(parents=True)
+    (tmp_path / "o" / "findings" / "mine.txt").write_text("an auditor's notes", encoding="utf-8")
+    with pytest.raises(NationalError, match="not the output of a national run"):
+        run_national(SAMPLES, tmp_path / "o", progress=False)
+    assert (tmp_path / "o" / "findings" / "mine.txt").exists()
+
+
 def test_scheduler_and_workers_do_not_combine(tmp_path):
     result = CliRunner().invoke(main, ["national", str(SAMPLES), "--out", str(tmp_path / "o"),
                                        "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"])

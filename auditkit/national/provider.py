@@ -26,6 +26,8 @@ Frames = Mapping[str, pd.DataFrame]
 LEARNER = ["return_id", "ukprn", "learn_ref_number"]
 #: What :func:`audit_provider` gives: the name of each output and how it is taken from the provider's case.
 OUTPUTS = ("findings", "milestones", "kpis", "kpi_members")
+#: The columns of the co-funded places (``auditkit.rules.co_funders``).
+CO_FUNDER_COLUMNS = ("employer_key", "ukprn", "learn_ref_number", "how")
 
 
 def _ukprn(plan: pd.DataFrame) -> int:
@@ -108,6 +110,9 @@ def provider_co_funders(plan: pd.DataFrame, own: ILRData) -> pd.DataFrame:
     """The places the provider's learners' employers co-fund (``auditkit.rules.co_funders`` on its own
     returns), each employer's first few: what the other providers' EV_EMP_02 may name."""
     ukprn = _ukprn(plan)
+    files = case_files(plan)
+    if files.manifest is None and files.documents is None:  # EV_EMP_02, the one reader of them, needs evidence
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CO_FUNDER_COLUMNS})
     places = co_funders(provider_case(plan, own).context)
     return first_places(places[(places["ukprn"] == ukprn).fillna(False).astype(bool)])
 

@@ -33,7 +33,7 @@ from auditkit.anomalies import run_detectors
 from auditkit.errors import InputError
 from auditkit.facts.context import RuleContext
 from auditkit.national.plan import plan_national
-from auditkit.national.provider import OUTPUTS, combine
+from auditkit.national.provider import CO_FUNDER_COLUMNS, OUTPUTS, combine
 from auditkit.national.store import TABLES, remove_provider, write_table
 from auditkit.national.tasks import audit_task, extract_task, failure_text, read_task, shared_file
 from auditkit.privacy import mask_frame
@@ -43,6 +43,8 @@ from auditkit.readers.ilr import ILRData
 SCHEDULER_TIMEOUT = 10
 #: The work folder inside the run's output folder.
 WORK = ".national-work"
+#: What a run says it did, in its output folder (its presence marks a folder a national run wrote).
+SUMMARY = "national.json"
 #: The cross-provider anomaly detectors run over the shared learners.
 CROSS_PROVIDER_DETECTORS = ["AN_ULN_01"]
 
@@ -160,8 +162,12 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
     if out.exists() and not out.is_dir():
         raise NationalError(f"{out}: is a file, not a folder; give a folder to write into (it is created if missing)")
     work = out / WORK
-    for name in (*TABLES, WORK):  # the outputs of an earlier run into this folder, never anything else
-        shutil.rmtree(out / name, ignore_errors=True)
+    ours = [out / name for name in (*TABLES, WORK) if (out / name).exists()]
+    if ours and not (out / SUMMARY).is_file():
+        raise NationalError(f"{out}: holds {', '.join(p.name for p in ours)} but no {SUMMARY}: not the output of a "
+                            "national run, so it is left alone; give another folder")
+    for path in ours:  # the outputs of an earlier national run into this folder, never anything else
+        shutil.rmtree(path)
     work.mkdir(parents=True)
     plans = {int(u): p.reset_index(drop=True) for u, p in plan.groupby("ukprn", sort=True)}
     order = dict(zip(plan["return_id"], plan["order"], strict=True))
@@ -184,8 +190,7 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
         ulns = shared.groupby("ukprn")["uln"].agg(list)
         extracted = stage.run("extract", {u: (extract_task, (u, str(work), ulns[u])) for u in ulns.index})
         places = [r["co_funders"] for r in read.values() if len(r["co_funders"])]  # type: ignore[arg-type]
-        co_funders = pd.concat(places, ignore_index=True) if places else pd.DataFrame(
-            columns=["employer_key", "ukprn", "learn_ref_number", "how"])
+        co_funders = pd.concat(places, ignore_index=True) if places else pd.DataFrame(columns=list(CO_FUNDER_COLUMNS))
         co_funders_future = client.scatter(co_funders, broadcast=True)
         missing = set(ulns.index) - set(extracted)
         first = min(read) if read else None
@@ -226,5 +231,5 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
     run = NationalRun(out, pd.DataFrame(rows), pd.DataFrame(failures, columns=["ukprn", "stage", "files", "error"]),
                       notes, int(shared["uln"].nunique()), peaks)
     run.failures.to_csv(out / "failures.csv", index=False)
-    (out / "national.json").write_text(json.dumps(run.summary(), indent=2, default=str) + "\n", encoding="utf-8")
+    (out / SUMMARY).write_text(json.dumps(run.summary(), indent=2, default=str) + "\n", encoding="utf-8")
     return run
