@@ -79,6 +79,10 @@ def test_a_generated_national_case_equals_the_single_process_audit(tmp_path, clu
     assert run.shared_ulns >= 40, "every tenth learner of a provider is also at the previous one"
     assert_same_results(out, open_case([folder], progress=False))
     assert len(read_national(out, "anomalies")) >= 2 * 40
+    # a second run into the same folder replaces the first one's datasets (no partition is read twice)
+    before = read_national(out, "findings")
+    assert run_national(folder, out, scheduler=cluster.scheduler_address, progress=False).ok
+    assert_frame_equal(sorted_rows(read_national(out, "findings")), sorted_rows(before))
 
 
 def test_a_provider_that_fails_is_reported_and_the_others_kept(tmp_path, cluster, samples_case):
@@ -118,6 +122,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(national_run, "SCHEDULER_TIMEOUT", 2)
     with pytest.raises(NationalError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
         run_national(SAMPLES, tmp_path / "o", scheduler="tcp://127.0.0.1:9", progress=False)
+    assert not (tmp_path / "o").exists(), "nothing is written without a cluster"
     result = CliRunner().invoke(main, ["national", str(SAMPLES), "--out", str(tmp_path / "o"),
                                        "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2 and "cannot reach the Dask scheduler" in result.output

@@ -166,16 +166,16 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
     if ours and not (out / SUMMARY).is_file():
         raise NationalError(f"{out}: holds {', '.join(p.name for p in ours)} but no {SUMMARY}: not the output of a "
                             "national run, so it is left alone; give another folder")
-    for path in ours:  # the outputs of an earlier national run into this folder, never anything else
-        shutil.rmtree(path)
-    work.mkdir(parents=True)
     plans = {int(u): p.reset_index(drop=True) for u, p in plan.groupby("ukprn", sort=True)}
     order = dict(zip(plan["return_id"], plan["order"], strict=True))
     notes = [f"{name}: the file name gives no UKPRN (ILR-<UKPRN>-...); not audited" for name in unnamed]
     failures: list[dict[str, object]] = []
     say(f"National run: {len(plans)} providers, {len(plan)} ILR files under {folder}")
-    client, cluster = _client(scheduler, workers, memory_limit)
+    client, cluster = _client(scheduler, workers, memory_limit)  # nothing is written when there is no cluster
+    for path in ours:  # the outputs of an earlier national run into this folder, never anything else
+        shutil.rmtree(path)
     try:
+        work.mkdir(parents=True)
         stage = _Stage(client, progress, failures, plans, say)
         read = stage.run("read", {u: (read_task, (p, str(work))) for u, p in plans.items()})
         for r in read.values():
