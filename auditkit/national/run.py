@@ -65,6 +65,8 @@ class NationalRun:
     notes: list[str] = field(default_factory=list)
     shared_ulns: int = 0
     worker_peaks: dict[str, int] = field(default_factory=dict)
+    #: CPU seconds the tasks of each stage took in all (against the wall time: how parallel the run was).
+    task_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -76,6 +78,7 @@ class NationalRun:
                 "shared_ulns": self.shared_ulns,
                 **{name: int(p[name].sum()) if name in p else 0 for name in ("returns", "learners", *TABLES)},
                 "worker_peak_mb": {w: round(b / 2**20, 1) for w, b in self.worker_peaks.items()},
+                "task_cpu_seconds": {k: round(v, 1) for k, v in self.task_cpu.items()},
                 "notes": self.notes}
 
 
@@ -144,6 +147,13 @@ def _cross_provider_anomalies(work: Path, sharing: Iterable[int], order: dict[st
         return TABLES["anomalies"].empty()
     data = combine(ILRData(parts[0]), parts[1:], order)
     return mask_frame(run_detectors(RuleContext(data), CROSS_PROVIDER_DETECTORS))
+
+
+def _seconds(results: dict[int, dict[str, object]]) -> float:
+    total = 0.0
+    for r in results.values():
+        total += float(r["cpu"])  # type: ignore[arg-type]
+    return total
 
 
 def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None = None, workers: int = 2,
@@ -228,8 +238,10 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
             if "pid" in result:
                 key = str(result["pid"])
                 peaks[key] = max(peaks.get(key, 0), int(result["peak"]))  # type: ignore[call-overload]
+    cpu = {label: _seconds(results) for label, results in (("read", read), ("extract", extracted),
+                                                            ("audit", audited))}
     run = NationalRun(out, pd.DataFrame(rows), pd.DataFrame(failures, columns=["ukprn", "stage", "files", "error"]),
-                      notes, int(shared["uln"].nunique()), peaks)
+                      notes, int(shared["uln"].nunique()), peaks, cpu)
     run.failures.to_csv(out / "failures.csv", index=False)
     (out / SUMMARY).write_text(json.dumps(run.summary(), indent=2, default=str) + "\n", encoding="utf-8")
     return run

@@ -8,6 +8,7 @@ import functools
 import os
 import pickle
 import resource
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,8 +44,9 @@ def failure_text(exc: BaseException) -> str:
 def _reported(task: F) -> F:
     @functools.wraps(task)
     def run(*args: Any, **kwargs: Any) -> Any:
+        cpu = time.process_time()
         try:
-            return task(*args, **kwargs)
+            return task(*args, **kwargs) | {"cpu": time.process_time() - cpu}
         except Exception as exc:  # noqa: BLE001 - sent back as text: the driver names the provider and its files
             text = failure_text(exc)
         raise ProviderFailure(text)  # raised outside the handler: no context (lxml's error log) to pickle
