@@ -85,7 +85,7 @@ def _outcomes_text(data: ILRData, return_id: str) -> pd.Series:
     rows = data.dp_outcomes[data.dp_outcomes["return_id"] == return_id]
     if rows.empty:
         return pd.Series(dtype="string")
-    end = _text(rows["out_end_date"]).map(lambda d: f" to {d}", na_action="ignore").fillna("")
+    end = (" to " + _text(rows["out_end_date"])).fillna("")  # NA stays NA (a map may give an Arrow null array)
     text = (_text(rows["out_type"]).fillna("?") + " " + _text(rows["out_code"]).fillna("?") + " from "
             + _text(rows["out_start_date"]).fillna("?") + end + " (collected "
             + _text(rows["out_coll_date"]).fillna("?") + ")")
@@ -106,8 +106,7 @@ def _employment_text(data: ILRData, return_id: str) -> pd.Series:
     st = st.merge(mon.rename("mon").reset_index(), on=keys, how="left")
     emp = _text(st["emp_id"])
     text = ("EmpStat " + _text(st["emp_stat"]).fillna("?") + " from " + _text(st["date_emp_stat_app"]).fillna("?")
-            + emp.map(lambda e: f" EmpId {e}", na_action="ignore").fillna("")
-            + st["mon"].astype("string").map(lambda m: f" ({m})", na_action="ignore").fillna(""))
+            + (" EmpId " + emp).fillna("") + (" (" + st["mon"].astype("string") + ")").fillna(""))
     out = pd.DataFrame({"lrn": st["learn_ref_number"].astype("string"), "t": text.astype("string")})
     return out.sort_values(["lrn", "t"]).groupby("lrn")["t"].agg("; ".join).astype("string")
 
