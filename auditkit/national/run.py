@@ -215,6 +215,7 @@ def run_national(folder: str | Path, out: str | Path, *, scheduler: str | None =
             notes.append(f"{u}: its shared learners could not be extracted, so the audits of {sharing} did not see "
                          "its records of the ULNs they share")
         anomalies = _cross_provider_anomalies(work, sorted(extracted), order)
+        anomalies = anomalies[anomalies["ukprn"].isin(list(audited)).fillna(False).astype(bool)]  # failed: none
         if len(anomalies):
             returns = pd.concat([pd.read_pickle(shared_file(work, u))["returns"] for u in extracted],
                                 ignore_index=True)
