@@ -25,8 +25,8 @@ LAYERS: dict[str, int] = {
     "auditkit.rules": 3,
     # 4: what each learner earned; 5: the measures (KPIs, trends, changes), audit sampling, anomaly detectors
     "auditkit.funding": 4, "auditkit.measures": 5, "auditkit.sampling": 5, "auditkit.anomalies": 5,
-    # 6: one case, read once
-    "auditkit.case": 6,
+    # 6: one case, read once; a national run, one provider's case at a time
+    "auditkit.case": 6, "auditkit.national": 6,
     # 7: the workpaper store (to come)
     "auditkit.workpapers": 7,
     # 8: what people use

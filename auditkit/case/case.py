@@ -340,4 +340,13 @@ def open_case(paths: PathLike | Iterable[PathLike], contracts: PathLike | None =
                 rules=None if rules is None else list(rules), wave_window=wave_window)
 
 
-__all__ = ["Case", "InputError", "Learner", "open_case"]
+def case_of(files: CaseFiles, loaded: ILRData, *, postcodes: PathLike | None = None,
+            rules: Iterable[str] | None = None, wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW) -> Case:
+    """The case of ILR data already read (``loaded``, e.g. one provider's returns in a national run) with the
+    other inputs ``files`` names (its ``ilr`` sources are not read again)."""
+    data = choose_returns(loaded)
+    return Case(files, loaded, data, _Inputs(files, postcodes, data.learners),
+                rules=None if rules is None else list(rules), wave_window=wave_window)
+
+
+__all__ = ["Case", "InputError", "Learner", "case_of", "open_case"]

@@ -269,6 +269,50 @@ def audit(paths: tuple[Path, ...], contracts: Path | None, evidence: Path | None
     click.echo((out / README).read_text(encoding="utf-8"), nl=False)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the Parquet datasets into (created if missing).")
+@click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler to run on (tcp://HOST:PORT); default: a "
+              "local cluster of --workers processes.")
+@click.option("--workers", type=click.IntRange(1), help="Worker processes of the local cluster  [default: 2]")
+@click.option("--memory-limit", metavar="SIZE", help="Memory limit of each local worker, e.g. 2GiB (default: the "
+              "machine's memory shared between them).")
+@click.option("--keep-work", is_flag=True, help="Keep the work folder (OUT/.national-work: every provider's returns "
+              "as read, personal data) instead of removing it.")
+def national(folder: Path, out: Path, scheduler: str | None, workers: int | None, memory_limit: str | None,
+             keep_work: bool) -> None:
+    """Audit every provider's returns under FOLDER on a Dask cluster, one task per provider, then the
+    whole-dataset rules joined on ULN, and write findings, milestones, KPIs, KPI members and the cross-provider
+    anomalies as Parquet partitioned by ILR year and provider (OUT/findings/ilr_year=2024-25/ukprn=10090001/...),
+    with national.json (what was done) and failures.csv (providers whose task failed: the others' results are
+    kept; exit status 1). Personal data is masked. See docs/national.md.
+
+    Example: auditkit national samples --out national-2025 --workers 2
+    """
+    from auditkit.national.run import run_national
+
+    if scheduler and workers:
+        raise click.UsageError("--scheduler and --workers cannot be combined: a scheduler's cluster has its own "
+                               "workers")
+    with input_errors():
+        run = run_national(folder, out, scheduler=scheduler, workers=workers or 2, memory_limit=memory_limit,
+                           keep_work=keep_work, say=lambda line: click.echo(line, err=True))
+    s = run.summary()
+    click.echo(f"Wrote {s['findings']} findings, {s['milestones']} milestones, {s['kpis']} KPI values, "
+               f"{s['kpi_members']} KPI members and {s['anomalies']} cross-provider anomalies of "
+               f"{s['providers'] - s['failed']} providers ({s['learners']} learner records, {s['shared_ulns']} ULNs "
+               f"at more than one provider) to {out}")
+    for note in run.notes:
+        click.echo(f"Note: {note}", err=True)
+    for f in run.failures.itertuples():
+        click.echo(f"FAILED: provider {f.ukprn} ({f.stage}; {f.files}): {f.error}", err=True)
+    if not run.ok:
+        click.echo(f"{len(run.failures)} provider(s) failed and are missing from the results; see "
+                   f"{out / 'failures.csv'}", err=True)
+        raise SystemExit(1)
+
+
 @main.command("sql")
 @case_inputs
 @click.argument("query")

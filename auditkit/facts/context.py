@@ -48,6 +48,9 @@ class RuleContext:
         self.wave_window = (pd.Timestamp(wave_window[0]), pd.Timestamp(wave_window[1]))
         self.postcode_directory = postcode_directory
         self.evidence = evidence  # readers.evidence.EvidenceData (documents, problems, employer register) or None
+        #: Facts about providers outside this context, by name (a national run audits one provider at a time and
+        #: gives it what the others hold: ``"co_funders"``, see ``auditkit.rules.co_funders``). Empty otherwise.
+        self.outside: dict[str, pd.DataFrame] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per context: for derived frames that several rules of a family share."""

@@ -325,10 +325,11 @@ def _unregistered(ctx: RuleContext) -> pd.DataFrame:
                    doc=rows["doc"])
 
 
-def _co_funders(ctx: RuleContext) -> pd.DataFrame:
+def co_funders(ctx: RuleContext) -> pd.DataFrame:
     """Employers that co-fund a place: ``employer_key``, the co-funded learner (ukprn, learn_ref_number) and
     ``how``. From the ILR (EmpId of a co-funded bootcamp, named through the register) and from the employers
-    named on contribution invoices and payments."""
+    named on contribution invoices and payments; with ``ctx.outside["co_funders"]`` (the other providers' places,
+    in a national run) added."""
     boot = evidence_bootcamps(ctx)
     ilr = boot[(boot["learner_type"] == CO_FUNDED) & boot["employer_key"].notna()]
     ilr = ilr.assign(how="EmpId of a co-funded bootcamp")[["employer_key", *LEARNER_KEY, "how"]]
@@ -338,7 +339,20 @@ def _co_funders(ctx: RuleContext) -> pd.DataFrame:
     docs = docs[docs["evidence_type"].isin(list(CO_FUNDING))]
     docs = docs.assign(employer_key=employer_key(docs["employer"]), how="contribution "
                        + _types_text(docs["evidence_type"].astype("string"))).dropna(subset=["employer_key"])
-    return pd.concat([ilr, docs[["employer_key", *LEARNER_KEY, "how"]]], ignore_index=True)
+    outside = ctx.outside.get("co_funders")
+    parts = [ilr, docs[["employer_key", *LEARNER_KEY, "how"]]] + ([outside] if outside is not None else [])
+    return pd.concat(parts, ignore_index=True)
+
+
+def first_places(funders: pd.DataFrame) -> pd.DataFrame:
+    """The co-funded places of :func:`co_funders` that EV_EMP_02 can name: each employer's first
+    :data:`NAMED_PLACES` + 1 (by ``ukprn/learn_ref_number``); what a national run hands each provider."""
+    who = (funders["ukprn"].astype("string").fillna("(none)") + "/"
+           + funders["learn_ref_number"].astype("string").fillna("(none)"))
+    places = funders.assign(_who=who).drop_duplicates(["employer_key", "_who"])
+    places = places.sort_values(["employer_key", "_who"], kind="stable")
+    return places[places.groupby("employer_key").cumcount() <= NAMED_PLACES].drop(columns="_who").reset_index(
+        drop=True)
 
 
 #: How many co-funded places EV_EMP_02 names in a message.
@@ -366,7 +380,7 @@ def _hired_by_interested_party(ctx: RuleContext) -> pd.DataFrame:
     docs = _with_bootcamp(docs[docs["stage"] == "M3"], ctx, "learner_type", "provider")
     docs = docs[(docs["learner_type"] == INDEPENDENT) & docs["employer_key"].notna()]
     own = (docs["employer_key"] == employer_key(docs["provider"].astype("string"))).fillna(False).astype(bool)
-    funded = _funded_by(docs, _co_funders(ctx))
+    funded = _funded_by(docs, co_funders(ctx))
     rows = docs[own | docs["doc"].isin(funded.index)]
     why = pd.Series("", index=rows.index, dtype="string")
     why = why.where(~own[rows.index], "the provider itself")
