@@ -52,7 +52,9 @@ def uln_check_digit(ctx: RuleContext) -> pd.DataFrame:
     """
     people = ctx.learners
     uln = people["uln"]
-    bad = uln.notna() & (uln != TEMPORARY_ULN) & ~uln.map(is_valid_uln, na_action="ignore").fillna(False).astype(bool)
+    given = (uln.notna() & (uln != TEMPORARY_ULN)).to_numpy(dtype=bool, na_value=False)
+    bad = given.copy()  # not .map: all-NA pyarrow text maps to a null type that takes no fillna(False)
+    bad[given] = [not is_valid_uln(v) for v in uln[given].tolist()]
     rows = people[bad]
     return ctx.findings(rows, field="ULN", value=rows["uln"], learner_level=True,
                         message=lambda r: "ULN " + r["uln"] + " fails the ULN check digit (ESFA ULN_04); "
