@@ -120,7 +120,9 @@ def planted_md(rows: Sequence[PlantedRow], summary: PlantedSummary) -> str:
                   ((r.ukprn, r.learn_ref_number, r.uln, r.aim_seq_number, f"`{r.check_id}`", r.description)
                    for r in findings)),
         "", "## Suspicious patterns for analysts", "",
-        "No rule refuses these learners: an analyst should still notice them.", "",
+        "No rule refuses these learners unless the pattern names the rule plant it is made from: an analyst should "
+        "still notice them. Each pattern names the anomaly detector (`auditkit anomalies`) that finds exactly its "
+        "learners.", "",
     ]
     for check_id, text in summary.pattern_details.items():
         learners = [r for r in rows if r.check_id == check_id]
