@@ -25,26 +25,31 @@ PLANTED = pd.read_csv(ROOT / "samples" / "planted.csv", dtype=str)
 PATTERNS = {"PAT_LATE_STARTS": "AN_START_01", "PAT_END_AT_80PCT": "AN_END_01", "PAT_EMPLOYER_OFFERS": "AN_OFFER_01",
             "PAT_SAME_DAY_M2": "AN_DATE_01", "PAT_SHARED_PHONE": "AN_CONTACT_01",
             "PAT_POSTCODE_MOVED_IN": "AN_CHANGE_01", "PAT_INTERESTED_OFFERS": "AN_OFFER_02",
-            "PAT_SHARED_ULN": "AN_ULN_01", "PAT_PDF_BURST": "AN_PDF_01"}
+            "PAT_SHARED_ULN": "AN_ULN_01", "PAT_PDF_BURST": "AN_PDF_01", "PAT_KPI_DROP_OUT": "AN_KPI_01"}
 #: The least score each pattern's rows reach (the detectors' documented scores for the planted sizes).
 MIN_SCORE = {"PAT_LATE_STARTS": 0.5, "PAT_END_AT_80PCT": 0.5, "PAT_EMPLOYER_OFFERS": 0.5,
              "PAT_SAME_DAY_M2": 0.4, "PAT_SHARED_PHONE": 0.5, "PAT_POSTCODE_MOVED_IN": 0.9,
-             "PAT_INTERESTED_OFFERS": 0.6, "PAT_SHARED_ULN": 0.5, "PAT_PDF_BURST": 0.75}
+             "PAT_INTERESTED_OFFERS": 0.6, "PAT_SHARED_ULN": 0.5, "PAT_PDF_BURST": 0.75, "PAT_KPI_DROP_OUT": 0.5}
 #: Detectors the samples plant nothing for (each must then stay quiet).
-UNPLANTED: set[str] = {"AN_KPI_01"}
+UNPLANTED: set[str] = set()
+#: Patterns of a provider, not of learners: planted.csv names the provider only, the detector gives provider rows.
+PROVIDER_PATTERNS = {"PAT_KPI_DROP_OUT"}
 
 
 def keys(frame: pd.DataFrame) -> set[tuple[str, str]]:
-    return set(zip(frame["ukprn"].astype(str), frame["learn_ref_number"].astype(str), strict=True))
+    lrn = frame["learn_ref_number"].astype("string").fillna("")
+    return set(zip(frame["ukprn"].astype(str), lrn, strict=True))
 
 
 @pytest.mark.parametrize("pattern, detector", PATTERNS.items())
 def test_each_planted_pattern_is_found_exactly_by_its_detector(samples_case, pattern, detector):
     planted = PLANTED[PLANTED["check_id"] == pattern]
-    assert len(planted) >= 3 and (planted["kind"] == "pattern").all()
+    assert len(planted) >= (1 if pattern in PROVIDER_PATTERNS else 3) and (planted["kind"] == "pattern").all()
     assert planted["description"].str.endswith(f"Detected by {detector}.").all()  # PLANTED.md names the detector
     found = samples_case.anomalies[samples_case.anomalies["rule_id"] == detector]
     assert keys(found) == keys(planted)  # every planted learner, and no learner of a clean provider
+    if pattern in PROVIDER_PATTERNS:
+        assert planted["learn_ref_number"].isna().all() and found["learn_ref_number"].isna().all()
     assert (found["score"] >= MIN_SCORE[pattern] - 1e-9).all()
 
 
@@ -76,6 +81,12 @@ def test_the_patterns_providers_are_the_only_ones_the_pattern_detectors_name(sam
         assert set(a.loc[a["rule_id"] == detector, "ukprn"]) == {ukprn}, detector
     contracted = set(samples_case.context.contract_table()["ukprn"])
     assert {10090001, 10090003} <= contracted  # clean providers for AN_START_01 were assessed, not skipped
+
+
+def test_the_kpi_outlier_is_the_drop_out_rate_among_five_peers(samples_case):
+    kpi = samples_case.anomalies[samples_case.anomalies["rule_id"] == "AN_KPI_01"]
+    assert list(kpi["field"]) == ["drop_out_rate"] and set(kpi["ukprn"]) == {10090005}
+    assert kpi["evidence"].str.contains("among 5 providers").all()  # the four clean contracted providers are peers
 
 
 def test_the_pdf_burst_is_read_from_the_shipped_files(samples_case):
@@ -158,7 +169,7 @@ def test_risk_command_by_learner_and_provider(samples_case, commands_open):
     commands_open(samples_case)
     result = CliRunner().invoke(main, ["risk", "samples", "--by", "provider", "--format", "csv"])
     frame = pd.read_csv(io.StringIO(result.output))
-    assert set(frame["ukprn"]) == {10090001, 10090002, 10090003, 10090009}
+    assert set(frame["ukprn"]) == {10090001, 10090002, 10090003, 10090004, 10090005, 10090009}
     assert frame["risk_score"].is_monotonic_decreasing
     table = CliRunner().invoke(main, ["risk", "samples", "--top", "3"]).output
     assert "the 3 highest of" in table and "adds most:" in table

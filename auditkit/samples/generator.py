@@ -27,6 +27,7 @@ from auditkit.samples.evidence import (
 )
 from auditkit.samples.factory import StoryFactory
 from auditkit.samples.patterns import (
+    kpi_outlier_pattern,
     interested_offers_pattern,
     pdf_burst_pattern,
     postcode_moved_in_pattern,
@@ -43,7 +44,7 @@ from auditkit.samples.plants import (
     rule_and_evidence_plants,
     uncontracted_plants,
 )
-from auditkit.samples.population import cohort_population
+from auditkit.samples.population import cohort_population, peer_population
 from auditkit.samples.report import (
     PlantedRow,
     PlantedSummary,
@@ -174,6 +175,12 @@ def build_case(seed: int) -> Case:
     case = Case(seed, factory.stories, plants)
     choose_files(case.stories, random.Random(f"{seed}:files"))
     case.bad_rows = bad_manifest_rows(case.stories, case.unclean, random.Random(f"{seed}:manifest"))
+    peers, dropped = peer_population(factory)  # made last, so that no earlier learner changes
+    assign_learner_refs(peers, random.Random(f"{seed}:peer-refs"))
+    choose_files(peers, random.Random(f"{seed}:peer-files"))
+    kpi = kpi_outlier_pattern(peers, dropped)
+    case.plants.append(kpi)
+    case.pattern_text[kpi.check_id] = kpi.description
     analyst_patterns(case, random.Random(f"{seed}:analyst-patterns"))
     return case
 
@@ -279,7 +286,8 @@ def write_evidence(out_dir: Path, case: Case) -> tuple[int, int, list[tuple[int,
 def planted_rows(case: Case, bad_rows: list[tuple[int, BadRow]]) -> list[PlantedRow]:
     """planted.csv rows: the plants and the numbered bad manifest rows, in a stable order."""
     rows = [PlantedRow(str(p.story.ukprn), p.story.lrn, p.story.uln, p.aim_seq_number, p.check_id, p.kind,
-                       p.description) for p in case.plants]
+                       p.description) if p.learner_level else
+            PlantedRow(str(p.story.ukprn), "", "", "", p.check_id, p.kind, p.description) for p in case.plants]
     rows += [PlantedRow(bad.row["ukprn"], bad.row["learn_ref_number"], bad.row["uln"], "", bad.check_id,
                         "manifest", f"row {n} of {MANIFEST}: {bad.reason}") for n, bad in bad_rows]
     return sorted(rows, key=PlantedRow.sort_key)

@@ -25,9 +25,11 @@ PATTERN_POSTCODE = "PAT_POSTCODE_MOVED_IN"
 PATTERN_INTERESTED = "PAT_INTERESTED_OFFERS"
 PATTERN_ULN = "PAT_SHARED_ULN"
 PATTERN_PDF = "PAT_PDF_BURST"
+PATTERN_KPI = "PAT_KPI_DROP_OUT"
 #: Each pattern and the detector meant to find it (PLANTED.md names it).
 PATTERN_DETECTORS = {PATTERN_SAME_DAY: "AN_DATE_01", PATTERN_PHONE: "AN_CONTACT_01", PATTERN_POSTCODE: "AN_CHANGE_01",
-                     PATTERN_INTERESTED: "AN_OFFER_02", PATTERN_ULN: "AN_ULN_01", PATTERN_PDF: "AN_PDF_01"}
+                     PATTERN_INTERESTED: "AN_OFFER_02", PATTERN_ULN: "AN_ULN_01", PATTERN_PDF: "AN_PDF_01",
+                     PATTERN_KPI: "AN_KPI_01"}
 #: The invented program that made the burst of letters (the other sample PDFs name auditkit's generator).
 BURST_PRODUCER = "QuickLetter Studio 4.2 (fictional)"
 #: At most this many of the same-day learners ended their bootcamp on one day.
@@ -172,3 +174,14 @@ def pdf_burst_pattern(stories: list[Story], used: set[int], avoid: set[tuple[int
             f"{best[-1].m2[0].isoformat()}, whose PDFs were all made by '{BURST_PRODUCER}' on {day.isoformat()} "
             f"between {times[0]:%H:%M} and {times[-1]:%H:%M}. Detected by AN_PDF_01.")
     return _plants(best, PATTERN_PDF, text, used), text
+
+
+def kpi_outlier_pattern(peers: list[Story], dropped: list[Story]) -> Plant:
+    """The provider whose learners withdraw just after Milestone 1 (day 20 to 50): a drop-out rate far from its
+    peers' (AN_KPI_01, a provider-level pattern)."""
+    provider = dropped[0].provider
+    own = [s for s in peers if s.provider is provider]
+    text = (f"{provider.name}: {len(dropped)} of its {len(own)} learners withdrew 20 to 50 days after starting, "
+            "once Milestone 1 (40% of the price) was earned, so its drop-out rate stands far above the other "
+            "providers' (the learners are clean; the provider is the outlier). Detected by AN_KPI_01.")
+    return Plant(dropped[0], PATTERN_KPI, "pattern", text, learner_level=False)

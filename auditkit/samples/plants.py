@@ -39,6 +39,7 @@ class Plant:
     description: str
     role: str | None = None  # the delivery whose AimSeqNumber the finding names (None: learner level)
     nth: int = 0  # which delivery of that role (the second M2 is ("m2", 1))
+    learner_level: bool = True  # False: a provider-level pattern (its row names the story's provider only)
 
     @property
     def aim_seq_number(self) -> str:
