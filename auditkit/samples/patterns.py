@@ -1,9 +1,11 @@
-"""Patterns for analysts made from clean learners (after the learners are numbered), one per anomaly detector
-that no earlier plant feeds: nothing here makes a learner fail a rule or an evidence check.
+"""Patterns for analysts made once the learners are numbered, one per anomaly detector that the earlier patterns
+(late starts, ends at 80%, one busy employer) leave out: nothing here makes a learner fail a rule or an evidence
+check.
 
 Each pattern edits learners of the normal population that no other plant or pattern touched, so every detector
 finds exactly its pattern's learners; the patterns made from rule plants (a ULN at two providers, job offers from
-an interested party) only name the learners those plants made.
+an interested party) name the learners those plants made, and the KPI outlier names a provider (its learners are
+made by :func:`auditkit.samples.population.peer_population`).
 """
 
 from __future__ import annotations
