@@ -119,7 +119,9 @@ def interested_offers_pattern(stories: list[Story], plants: list[Plant], used: s
     (job offers from the provider itself or a co-funder) (AN_OFFER_02)."""
     p2 = PROVIDER_BY_KEY["P2"]
     funders = Counter(s.employer.name for s in stories if s.provider is p2 and s.ltype == "co-funded" and s.employer)
-    name = sorted(funders, key=lambda n: (-funders[n], n))[0]
+    overall = Counter(s.employer.name for s in stories if s.employer is not None)
+    # the co-funder least used overall (so that its offers do not rival the busy employer's), with 2+ places here
+    name = sorted((n for n in funders if funders[n] >= 2), key=lambda n: (overall[n], n))[0]
     employer: Employer = next(s.employer for s in stories if s.employer is not None and s.employer.name == name)
     pool = [s for s in _clean(stories, used, "P2") if s.ltype == "independent" and s.m2]
     chosen = rng.sample(pool, INTERESTED_COUNT)
