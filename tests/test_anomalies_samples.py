@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from auditkit.anomalies import DEFAULT_WEIGHTS, risk_scores
 from auditkit.anomalies.docs import anomalies_markdown
+from auditkit.anomalies.registry import all_detectors
 from auditkit.cli import main
 from auditkit.frames.anomalies import ANOMALIES, CONTRIBUTIONS
 from auditkit.sampling.population import population
@@ -21,37 +22,81 @@ from auditkit.sampling.population import population
 ROOT = Path(__file__).resolve().parents[1]
 PLANTED = pd.read_csv(ROOT / "samples" / "planted.csv", dtype=str)
 #: Each planted pattern and the detector that must find it.
-PATTERNS = {"PAT_LATE_STARTS": "AN_START_01", "PAT_END_AT_80PCT": "AN_END_01", "PAT_EMPLOYER_OFFERS": "AN_OFFER_01"}
+PATTERNS = {"PAT_LATE_STARTS": "AN_START_01", "PAT_END_AT_80PCT": "AN_END_01", "PAT_EMPLOYER_OFFERS": "AN_OFFER_01",
+            "PAT_SAME_DAY_M2": "AN_DATE_01", "PAT_SHARED_PHONE": "AN_CONTACT_01",
+            "PAT_POSTCODE_MOVED_IN": "AN_CHANGE_01", "PAT_INTERESTED_OFFERS": "AN_OFFER_02",
+            "PAT_SHARED_ULN": "AN_ULN_01", "PAT_PDF_BURST": "AN_PDF_01", "PAT_KPI_DROP_OUT": "AN_KPI_01"}
+#: The least score each pattern's rows reach (the detectors' documented scores for the planted sizes).
+MIN_SCORE = {"PAT_LATE_STARTS": 0.5, "PAT_END_AT_80PCT": 0.5, "PAT_EMPLOYER_OFFERS": 0.5,
+             "PAT_SAME_DAY_M2": 0.4, "PAT_SHARED_PHONE": 0.5, "PAT_POSTCODE_MOVED_IN": 0.9,
+             "PAT_INTERESTED_OFFERS": 0.6, "PAT_SHARED_ULN": 0.5, "PAT_PDF_BURST": 0.75, "PAT_KPI_DROP_OUT": 0.5}
+#: Detectors the samples plant nothing for (each must then stay quiet).
+UNPLANTED: set[str] = set()
+#: Patterns of a provider, not of learners: planted.csv names the provider only, the detector gives provider rows.
+PROVIDER_PATTERNS = {"PAT_KPI_DROP_OUT"}
 
 
 def keys(frame: pd.DataFrame) -> set[tuple[str, str]]:
-    return set(zip(frame["ukprn"].astype(str), frame["learn_ref_number"].astype(str), strict=True))
+    lrn = frame["learn_ref_number"].astype("string").fillna("")
+    return set(zip(frame["ukprn"].astype(str), lrn, strict=True))
 
 
 @pytest.mark.parametrize("pattern, detector", PATTERNS.items())
 def test_each_planted_pattern_is_found_exactly_by_its_detector(samples_case, pattern, detector):
     planted = PLANTED[PLANTED["check_id"] == pattern]
-    assert len(planted) >= 5
+    assert len(planted) >= (1 if pattern in PROVIDER_PATTERNS else 3) and (planted["kind"] == "pattern").all()
+    assert planted["description"].str.endswith(f"Detected by {detector}.").all()  # PLANTED.md names the detector
     found = samples_case.anomalies[samples_case.anomalies["rule_id"] == detector]
     assert keys(found) == keys(planted)  # every planted learner, and no learner of a clean provider
-    assert (found["score"] > 0.5).all()
+    if pattern in PROVIDER_PATTERNS:
+        assert planted["learn_ref_number"].isna().all() and found["learn_ref_number"].isna().all()
+    assert (found["score"] >= MIN_SCORE[pattern] - 1e-9).all()
+
+
+def test_every_detector_has_a_planted_pattern_or_stays_quiet(samples_case):
+    registered = {d.id for d in all_detectors()}
+    assert registered == set(PATTERNS.values()) | UNPLANTED
+    assert set(samples_case.anomalies["rule_id"]) == set(PATTERNS.values())
+
+
+def test_patterns_do_not_share_learners_except_with_their_rule_plants():
+    patterns = PLANTED[PLANTED["kind"] == "pattern"]
+    assert not patterns.duplicated(["ukprn", "learn_ref_number"]).any()
+    rules = keys(PLANTED[PLANTED["kind"].isin(["rule", "evidence"])])
+    # only the patterns made from rule plants name rule-planted learners
+    named = patterns[patterns.apply(lambda r: (r["ukprn"], r["learn_ref_number"]) in rules, axis=1)]
+    assert set(named["check_id"]) == {"PAT_INTERESTED_OFFERS", "PAT_SHARED_ULN"}
+    ev = keys(PLANTED[PLANTED["check_id"] == "EV_EMP_02"])
+    uln = keys(PLANTED[PLANTED["check_id"].isin(["W5_M1_01", "W5_COMP_03"])])
+    assert ev < keys(patterns[patterns["check_id"] == "PAT_INTERESTED_OFFERS"])
+    assert uln < keys(patterns[patterns["check_id"] == "PAT_SHARED_ULN"])
 
 
 def test_the_patterns_providers_are_the_only_ones_the_pattern_detectors_name(samples_case):
     a = samples_case.anomalies
     assert set(a.loc[a["rule_id"] == "AN_START_01", "ukprn"]) == {10090002}
     assert set(a.loc[a["rule_id"] == "AN_END_01", "ukprn"]) == {10090002, 10090003}
+    for detector, ukprn in (("AN_DATE_01", 10090003), ("AN_CONTACT_01", 10090001), ("AN_CHANGE_01", 10090002),
+                            ("AN_PDF_01", 10090001)):
+        assert set(a.loc[a["rule_id"] == detector, "ukprn"]) == {ukprn}, detector
     contracted = set(samples_case.context.contract_table()["ukprn"])
     assert {10090001, 10090003} <= contracted  # clean providers for AN_START_01 were assessed, not skipped
 
 
-def test_detectors_without_a_planted_pattern_stay_quiet_on_the_samples(samples_case):
-    a = samples_case.anomalies
-    assert set(a["rule_id"]) == {"AN_START_01", "AN_END_01", "AN_OFFER_01", "AN_OFFER_02", "AN_ULN_01"}
-    # AN_OFFER_02 and AN_ULN_01 name only learners planted for EV_EMP_02 and the ULN rules
-    planted = PLANTED[PLANTED["check_id"].isin(["EV_EMP_02", "W5_M1_01", "W5_COMP_03"])]
-    shared = {("10090001", "FLD0109"), ("10090003", "TFT0013")}  # "valid on purpose": the earliest bootcamp
-    assert keys(a[a["rule_id"].isin(["AN_OFFER_02", "AN_ULN_01"])]) == keys(planted) | shared
+def test_the_kpi_outlier_is_the_drop_out_rate_among_five_peers(samples_case):
+    kpi = samples_case.anomalies[samples_case.anomalies["rule_id"] == "AN_KPI_01"]
+    assert list(kpi["field"]) == ["drop_out_rate"] and set(kpi["ukprn"]) == {10090005}
+    assert kpi["evidence"].str.contains("among 5 providers").all()  # the four clean contracted providers are peers
+
+
+def test_the_pdf_burst_is_read_from_the_shipped_files(samples_case):
+    burst = samples_case.anomalies[samples_case.anomalies["rule_id"] == "AN_PDF_01"]
+    assert burst["evidence"].str.contains("QuickLetter Studio").all()
+    ev = samples_case.context.evidence.evidence
+    made = ev[ev["pdf_producer"].astype("string").str.startswith("QuickLetter").fillna(False)]
+    assert keys(made) == keys(burst) and len(made) == len(burst)  # the producer comes from the PDFs themselves
+    assert made["file"].astype(str).str.endswith(".pdf").all()
+    assert made["pdf_created"].max() - made["pdf_created"].min() <= pd.Timedelta(minutes=20)
 
 
 def test_the_anomalies_frame_is_declared_and_shows_no_personal_value(samples_case):
@@ -124,7 +169,7 @@ def test_risk_command_by_learner_and_provider(samples_case, commands_open):
     commands_open(samples_case)
     result = CliRunner().invoke(main, ["risk", "samples", "--by", "provider", "--format", "csv"])
     frame = pd.read_csv(io.StringIO(result.output))
-    assert set(frame["ukprn"]) == {10090001, 10090002, 10090003, 10090009}
+    assert set(frame["ukprn"]) == {10090001, 10090002, 10090003, 10090004, 10090005, 10090009}
     assert frame["risk_score"].is_monotonic_decreasing
     table = CliRunner().invoke(main, ["risk", "samples", "--top", "3"]).output
     assert "the 3 highest of" in table and "adds most:" in table

@@ -47,6 +47,7 @@ def test_provider_points_add_up_to_each_providers_points(samples_case):
     points = explore.provider_points(risk)
     total = points.groupby("ukprn")["points"].sum()
     for _, row in risk.providers.iterrows():
-        assert total[row["ukprn"]] == pytest.approx(row["points"])
+        assert total.get(row["ukprn"], 0.0) == pytest.approx(row["points"])  # no contributions: no points
+    assert (risk.providers["points"] == 0).any()  # a clean peer provider (Hockley Port) adds nothing
     fig = charts.provider_risk_chart(points, risk.providers)
     assert fig.layout.yaxis.categoryarray[-1] == str(risk.providers["ukprn"].iloc[0])  # the riskiest on top

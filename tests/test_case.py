@@ -103,7 +103,7 @@ def test_repr_says_what_was_read_and_never_a_personal_value(samples_case):
 
     samples_case.findings  # noqa: B018
     text, page = repr(samples_case), samples_case._repr_html_()
-    assert text.startswith("Case(14 returns of 4 providers") and "findings" in text
+    assert text.startswith("Case(18 returns of 6 providers") and "findings" in text
     assert "<ul>" in page and "contracts: " in page
     assert not leaks(text) and not leaks(page)
 

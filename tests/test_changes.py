@@ -170,10 +170,10 @@ def samples(samples_case):
 
 def test_samples_return_pairs(samples):
     # consecutive returns within a year: FLD 2023-24 R10-R12, R12-R14, 2024-25 R04-R08; CBC R12-R14, R04-R08;
-    # TFT R10-R14, R04-R08; Meadowlark has one return
+    # TFT R10-R14, R04-R08; Hockley Port and Oldbury Gate R04-R08; Meadowlark has one return
     pairs = return_pairs(samples)
-    assert len(pairs) == 7
-    assert {p for p, _, _ in pairs} == {10090001, 10090002, 10090003}
+    assert len(pairs) == 9
+    assert {p for p, _, _ in pairs} == {10090001, 10090002, 10090003, 10090004, 10090005}
 
 
 def test_samples_two_snapshots(samples):
@@ -205,5 +205,5 @@ def test_samples_learners_added_in_2024_25(samples):
 def test_samples_change_histories_summary(samples):
     c = change_histories(samples)
     s = summary(c)
-    assert len(s) == 7
+    assert len(s) == 9
     assert s[MILESTONE_CLAIMED].sum() == (c["change"] == MILESTONE_CLAIMED).sum() > 0

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_load_samples_says_what_was_read():
     result = CliRunner().invoke(main, ["load", str(ROOT / "samples")])
     assert result.exit_code == 0, result.output
-    assert "returns from 4 providers" in result.output
+    assert "returns from 6 providers" in result.output
     assert "years 2023-24, 2024-25" in result.output
     for period in ("R04", "R08", "R10", "R12", "R14"):
         assert period in result.output

@@ -7,9 +7,13 @@ from auditkit.views.employers import employer_engagement, engagement_chart
 
 def test_the_planted_employer_with_many_offers_comes_first(samples_case) -> None:
     table = employer_engagement(samples_case)
-    top = table.iloc[0]
+    # a co-funder's new-role offers to its own staff count as offers too: among the employers hiring learners
+    # who are not their staff, the planted one leads
+    hiring = table[table["co_funded_places"] == 0]
+    top = hiring.iloc[0]
     assert top["employer"] == "Kingsway Freight Systems Ltd"  # PAT_EMPLOYER_OFFERS in samples/PLANTED.md
     assert top["job_offers"] == 14 and top["learners"] == 14
+    assert (hiring["job_offers"].iloc[1:] < top["job_offers"] / 2).all()
 
 
 def test_counts_are_the_evidence_documents(samples_case) -> None:

@@ -134,7 +134,7 @@ def test_cli_check_lists_evidence_findings_and_problems():
     table = runner.invoke(main, ["check", str(SAMPLES), "--rule", "EV_REUSE_01", "--rule", "EV_TIMING_03"])
     assert table.exit_code == 0, table.output
     assert "EV_REUSE_01" in table.output and "EV_TIMING_03" in table.output
-    assert "Evidence: " in table.output and "MAN_MISSING_FILE" in table.output and "row 3537" in table.output
+    assert "Evidence: " in table.output and "MAN_MISSING_FILE" in table.output and "row 4362" in table.output
     docs_only = runner.invoke(main, ["check", str(SAMPLES / "ilr"), "--contracts", str(SAMPLES / "contracts.toml"),
                                      "--evidence", str(SAMPLES / "evidence" / "documents"),
                                      "--employers", str(SAMPLES / "employers.csv"), "--format", "csv",

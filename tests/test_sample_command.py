@@ -65,7 +65,7 @@ def test_misstatements_come_from_the_failed_stages(folder) -> None:
 def test_the_commands(folder) -> None:
     drawn = run_apart("sample", folder, "--method", "mus", "--materiality", "5%", "--seed", "2024")
     assert drawn.exit_code == 0, drawn.stderr
-    assert "Sample 1: mus sample of 60 learners" in drawn.stdout and "interval £11,020.67" in drawn.stdout
+    assert "Sample 1: mus sample of 60 learners" in drawn.stdout and "interval £13,633.80" in drawn.stdout
     pending = run_apart("evaluate", folder)
     assert pending.exit_code == 2 and "60 of the 60 sampled items have no verdict yet" in pending.stderr
     case = open_case(folder, progress=False)
@@ -74,7 +74,7 @@ def test_the_commands(folder) -> None:
         _conclude(case, store, load_sample(store, 1))
     done = run_apart("evaluate", folder, "--sample", "1")
     assert done.exit_code == 0, done.stderr
-    assert "Most likely overstatement £0.00" in done.stdout and "Below the materiality of £33,062.00" in done.stdout
+    assert "Most likely overstatement £0.00" in done.stdout and "Below the materiality of £40,901.40" in done.stdout
 
 
 @pytest.mark.parametrize(("args", "says"), [

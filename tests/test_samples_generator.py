@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from auditkit.samples import generate_samples
+from auditkit.samples.patterns import BURST_PRODUCER
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "samples"
@@ -143,7 +144,7 @@ def test_planted_covers_every_rule_and_evidence_check(generated: Path) -> None:
 def test_planted_learners_are_in_the_returns_with_their_uln(generated: Path) -> None:
     learners = ilr_learners(generated)
     for row in planted(generated):
-        if row["kind"] in ("rule", "evidence", "pattern"):
+        if row["kind"] in ("rule", "evidence", "pattern") and row["learn_ref_number"]:  # not a provider pattern
             assert learners[(row["ukprn"], row["learn_ref_number"])] == {row["uln"]}, row
 
 
@@ -190,7 +191,19 @@ def test_documents_are_one_page_synthetic_pdfs_with_set_metadata(generated: Path
         assert len(reader.pages) == 1
         assert "SYNTHETIC SAMPLE" in reader.pages[0].extract_text()
         meta = reader.metadata
-        assert meta.creation_date is not None and meta.producer == "auditkit synthetic samples" and meta.author
+        assert meta.creation_date is not None and meta.author
+        assert meta.producer in ("auditkit synthetic samples", BURST_PRODUCER)  # the PDF burst pattern's own tool
+
+
+def test_the_pdf_burst_pattern_is_in_the_pdf_metadata(generated: Path) -> None:
+    made = {}
+    for path in sorted((generated / "evidence/documents/10090001").rglob("interview_offer*.pdf")):
+        meta = pypdf.PdfReader(io.BytesIO(path.read_bytes()), strict=True).metadata
+        if meta.producer == BURST_PRODUCER:
+            made[path.parent.name] = meta.creation_date
+    burst = {r["learn_ref_number"] for r in planted(generated) if r["check_id"] == "PAT_PDF_BURST"}
+    assert set(made) == burst and len(burst) == 4
+    assert (max(made.values()) - min(made.values())).total_seconds() <= 20 * 60
 
 
 def test_case_folder_layout(generated: Path) -> None:

@@ -105,7 +105,7 @@ def test_kpis_prints_exactly_the_views(cli_on_samples, samples_case):
 
 def test_load_text_says_what_was_read(samples_case):
     text = load_text(samples_case, 3, 100)
-    assert text.startswith("Read 14 returns from 4 providers; years 2023-24, 2024-25;")
+    assert text.startswith("Read 18 returns from 6 providers; years 2023-24, 2024-25;")
     assert f"  contracts: {SAMPLES / 'contracts.toml'}" in text.splitlines()
 
 

@@ -51,6 +51,7 @@ class Doc:
     amount: float | None = None
     reference: str = ""
     copy_of: Doc | None = None  # the file is a byte copy of another learner's document
+    producer: str = PRODUCER  # the PDF's Producer (the program that made it)
 
     def redate(self, day: dt.date, created: dt.datetime | None = None) -> None:
         """Move the document (and, unless given, its PDF creation) to ``day``."""
@@ -179,7 +180,7 @@ def render_pdf(doc: Doc) -> bytes:
     return one_page_pdf(
         pdf_lines(doc), title=f"{TITLES[doc.evidence_type]} - {s.lrn}",
         author=doc.employer if doc.evidence_type in EMPLOYER_LETTERS and doc.employer else s.provider.name,
-        subject=doc.evidence_type, producer=PRODUCER, creator=f"{s.provider.name} document system",
+        subject=doc.evidence_type, producer=doc.producer, creator=f"{s.provider.name} document system",
         created=doc.created,
     )
 

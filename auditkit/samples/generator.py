@@ -26,6 +26,15 @@ from auditkit.samples.evidence import (
     render_pdf,
 )
 from auditkit.samples.factory import StoryFactory
+from auditkit.samples.patterns import (
+    kpi_outlier_pattern,
+    interested_offers_pattern,
+    pdf_burst_pattern,
+    postcode_moved_in_pattern,
+    same_day_m2_pattern,
+    shared_phone_pattern,
+    shared_uln_pattern,
+)
 from auditkit.samples.plants import (
     PATTERN_TEXT,
     Plant,
@@ -35,7 +44,7 @@ from auditkit.samples.plants import (
     rule_and_evidence_plants,
     uncontracted_plants,
 )
-from auditkit.samples.population import cohort_population
+from auditkit.samples.population import cohort_population, peer_population
 from auditkit.samples.report import (
     PlantedRow,
     PlantedSummary,
@@ -77,6 +86,7 @@ class Case:
     stories: list[Story]
     plants: list[Plant]
     bad_rows: list[BadRow] = field(default_factory=list)
+    pattern_text: dict[str, str] = field(default_factory=lambda: dict(PATTERN_TEXT))
 
     @property
     def unclean(self) -> set[tuple[int, str]]:
@@ -165,7 +175,27 @@ def build_case(seed: int) -> Case:
     case = Case(seed, factory.stories, plants)
     choose_files(case.stories, random.Random(f"{seed}:files"))
     case.bad_rows = bad_manifest_rows(case.stories, case.unclean, random.Random(f"{seed}:manifest"))
+    peers, dropped = peer_population(factory)  # made last, so that no earlier learner changes
+    assign_learner_refs(peers, random.Random(f"{seed}:peer-refs"))
+    choose_files(peers, random.Random(f"{seed}:peer-files"))
+    kpi = kpi_outlier_pattern(peers, dropped)
+    case.plants.append(kpi)
+    case.pattern_text[kpi.check_id] = kpi.description
+    analyst_patterns(case, random.Random(f"{seed}:analyst-patterns"))
     return case
+
+
+def analyst_patterns(case: Case, rng: random.Random) -> None:
+    """The patterns made from clean learners once they are numbered and the bad manifest rows are chosen (so
+    neither changes): each on learners no plant or other pattern touched."""
+    stories, used = case.stories, {id(p.story) for p in case.plants}
+    avoid = {(int(b.row["ukprn"]), b.row["learn_ref_number"]) for b in case.bad_rows}
+    made = [shared_uln_pattern(stories, used), same_day_m2_pattern(stories, used),
+            shared_phone_pattern(stories, used, rng), postcode_moved_in_pattern(stories, used, rng),
+            interested_offers_pattern(stories, case.plants, used, rng), pdf_burst_pattern(stories, used, avoid)]
+    for plants, text in made:
+        case.plants += plants
+        case.pattern_text[plants[0].check_id] = text
 
 
 # --- writing -------------------------------------------------------------------------------------------------------
@@ -256,7 +286,8 @@ def write_evidence(out_dir: Path, case: Case) -> tuple[int, int, list[tuple[int,
 def planted_rows(case: Case, bad_rows: list[tuple[int, BadRow]]) -> list[PlantedRow]:
     """planted.csv rows: the plants and the numbered bad manifest rows, in a stable order."""
     rows = [PlantedRow(str(p.story.ukprn), p.story.lrn, p.story.uln, p.aim_seq_number, p.check_id, p.kind,
-                       p.description) for p in case.plants]
+                       p.description) if p.learner_level else
+            PlantedRow(str(p.story.ukprn), "", "", "", p.check_id, p.kind, p.description) for p in case.plants]
     rows += [PlantedRow(bad.row["ukprn"], bad.row["learn_ref_number"], bad.row["uln"], "", bad.check_id,
                         "manifest", f"row {n} of {MANIFEST}: {bad.reason}") for n, bad in bad_rows]
     return sorted(rows, key=PlantedRow.sort_key)
@@ -309,7 +340,7 @@ def write_case(out_dir: Path, case: Case) -> SampleReport:
     rows = planted_rows(case, bad_rows)
     _write(out_dir / "planted.csv", planted_csv(rows))
     clean = clean_learners(case)
-    summary = PlantedSummary(case.seed, len(case.stories), clean, valid_on_purpose(case), PATTERN_TEXT,
+    summary = PlantedSummary(case.seed, len(case.stories), clean, valid_on_purpose(case), case.pattern_text,
                              [(n, bad.check_id, bad.reason) for n, bad in bad_rows])
     _write(out_dir / "PLANTED.md", planted_md(rows, summary))
     report = SampleReport(

@@ -39,6 +39,7 @@ class Plant:
     description: str
     role: str | None = None  # the delivery whose AimSeqNumber the finding names (None: learner level)
     nth: int = 0  # which delivery of that role (the second M2 is ("m2", 1))
+    learner_level: bool = True  # False: a provider-level pattern (its row names the story's provider only)
 
     @property
     def aim_seq_number(self) -> str:
@@ -483,9 +484,12 @@ PATTERN_LATE = "PAT_LATE_STARTS"
 PATTERN_80 = "PAT_END_AT_80PCT"
 PATTERN_EMPLOYER = "PAT_EMPLOYER_OFFERS"
 PATTERN_TEXT = {
-    PATTERN_LATE: "Starts bunched in the last two weeks before the contract window closes (2025-03-18 to 2025-03-31).",
-    PATTERN_80: "Bootcamp ended at exactly 80% of its planned duration (76 of 95 days), the least that earns M2.",
-    PATTERN_EMPLOYER: f"{BUSY_EMPLOYER.name} made far more job offers than any other employer.",
+    PATTERN_LATE: "Starts bunched in the last two weeks before the contract window closes (2025-03-18 to 2025-03-31). "
+                  "Detected by AN_START_01.",
+    PATTERN_80: "Bootcamp ended at exactly 80% of its planned duration (76 of 95 days), the least that earns M2. "
+                "Detected by AN_END_01.",
+    PATTERN_EMPLOYER: f"{BUSY_EMPLOYER.name} made far more job offers than any other employer. "
+                      "Detected by AN_OFFER_01.",
 }
 
 

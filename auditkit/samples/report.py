@@ -120,12 +120,17 @@ def planted_md(rows: Sequence[PlantedRow], summary: PlantedSummary) -> str:
                   ((r.ukprn, r.learn_ref_number, r.uln, r.aim_seq_number, f"`{r.check_id}`", r.description)
                    for r in findings)),
         "", "## Suspicious patterns for analysts", "",
-        "No rule refuses these learners: an analyst should still notice them.", "",
+        "No rule refuses these learners unless the pattern names the rule plant it is made from: an analyst should "
+        "still notice them. Each pattern names the anomaly detector (`auditkit anomalies`) that finds exactly its "
+        "learners.", "",
     ]
     for check_id, text in summary.pattern_details.items():
         learners = [r for r in rows if r.check_id == check_id]
-        refs = ", ".join(f"{r.ukprn}/{r.learn_ref_number}" for r in learners)
-        out += [f"### `{check_id}` ({len(learners)} learners)", "", text, "", refs, ""]
+        refs = ", ".join(f"{r.ukprn}/{r.learn_ref_number}" if r.learn_ref_number else f"provider {r.ukprn}"
+                         for r in learners)
+        count = (f"{len(learners)} learners" if all(r.learn_ref_number for r in learners) else
+                 f"{len(learners)} provider" + ("s" if len(learners) > 1 else ""))
+        out += [f"### `{check_id}` ({count})", "", text, "", refs, ""]
     out += ["## Manifest rows bad on purpose", "",
             f"Rows of `{summary.manifest_file}`, numbered as a spreadsheet shows them (the header is row 1).", "",
             *md_table(("file", "row", "check", "reason"),

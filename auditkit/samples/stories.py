@@ -105,6 +105,8 @@ class Story:
     files: bool = False
     lrn: str = ""
     learner: Record = field(default_factory=dict)
+    earlier: Record = field(default_factory=dict)  # learner fields that returns prepared before `corrected` show
+    corrected: dt.date | None = None
     deliveries: list[Delivery] = field(default_factory=list)
     destination: Record | None = None
     docs: list[Doc] = field(default_factory=list)
@@ -239,7 +241,8 @@ def learner_snapshot(story: Story, spec: ReturnSpec) -> Record | None:
     aims = [d.snapshot(prep) for d in story.deliveries if d.year == spec.year and d.recorded <= prep]
     if not aims:
         return None
-    return {**story.learner, "LearnRefNumber": story.lrn, "LearningDelivery": aims}
+    learner = {**story.learner, **story.earlier} if story.corrected and prep < story.corrected else story.learner
+    return {**learner, "LearnRefNumber": story.lrn, "LearningDelivery": aims}
 
 
 def destination_snapshot(story: Story, spec: ReturnSpec) -> Record | None:

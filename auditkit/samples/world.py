@@ -130,6 +130,20 @@ PROVIDERS: tuple[Provider, ...] = (
         _returns((("2023-24", "R10"), ("2023-24", "R14"), ("2024-25", "R04"), ("2024-25", "R08")), dt.time(11, 5, 37)),
     ),
     Provider(
+        "P5", 10090004, "Hockley Port Digital Academy Ltd", "hockley-port-digital", "HPD", True,
+        (A("Z0009514", "Cyber Security", 14, "full-time", 3900.0),
+         A("Z0009523", "Data Analyst", 14, "full-time", 3600.0)),
+        "B18 6NF",
+        _returns((("2024-25", "R04"), ("2024-25", "R08")), dt.time(10, 20, 33)),
+    ),
+    Provider(
+        "P6", 10090005, "Oldbury Gate Training Ltd", "oldbury-gate-training", "OGT", True,
+        (A("Z0009526", "UX/UI", 14, "full-time", 3400.0),
+         A("Z0009527", "Data Science", 14, "full-time", 4100.0)),
+        "B69 4RJ",
+        _returns((("2024-25", "R04"), ("2024-25", "R08")), dt.time(15, 48, 12)),
+    ),
+    Provider(
         "P4", 10090009, "Meadowlark Training Ltd", "meadowlark-training", "MLT", False,
         (A("Z0009529", "Digital Marketing", 14, "full-time", 2800.0),),
         "B90 4SB",
