@@ -46,3 +46,34 @@ def test_the_command(tmp_path) -> None:
     assert result.exit_code == 0 and result.stdout.splitlines()[0] == "n"
     bad = run_apart("sql", SAMPLES, "SELECT * FROM nope")
     assert bad.exit_code == 2 and "Table with name nope does not exist" in bad.stderr
+
+
+def test_the_parquet_cache_as_tables_without_personal_columns_unless_revealed(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from auditkit import open_case
+    from auditkit.readers import ilr_cache
+
+    monkeypatch.setattr(ilr_cache, "MIN_BYTES", 0)  # the samples' returns are small: cache them all
+    case_folder = tmp_path / "case"
+    shutil.copytree(SAMPLES, case_folder, ignore=shutil.ignore_patterns(".auditkit"))
+    open_case([case_folder], progress=False)  # the first load writes the cache
+    case = open_case([case_folder], progress=False)
+    assert case.cache is not None and case.cache.is_dir()
+    got = case.sql("SELECT ukprn, count(*) AS n FROM cache_learners GROUP BY ukprn ORDER BY ukprn")
+    want = case.loaded.learners.groupby("ukprn").size()  # every return read, not only the latest
+    assert dict(zip(got["ukprn"].astype(int), got["n"], strict=True)) == want.to_dict()
+    joined = case.sql("SELECT count(*) AS n FROM cache_deliveries d JOIN cache_learners l "
+                      "USING (return_id, learn_ref_number)")["n"].iloc[0]
+    assert joined == len(case.loaded.deliveries)
+    with pytest.raises(InputError, match="given_names"):
+        case.sql("SELECT given_names FROM cache_learners")
+    shown = case.sql("SELECT given_names FROM cache_learners LIMIT 3", reveal=True)["given_names"]
+    assert len(shown) == 3 and not shown.str.endswith("***").any()
+    with pytest.raises(InputError, match="the query failed"):  # the cache is no way to files
+        case.sql("SELECT * FROM read_parquet('" + str(next(case.cache.rglob("*.parquet"))) + "')")
+
+
+def test_a_case_without_a_cache_has_no_cache_tables(samples_case) -> None:
+    with pytest.raises(InputError, match="cache_learners does not exist"):
+        samples_case.sql("SELECT count(*) FROM cache_learners")

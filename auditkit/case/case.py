@@ -91,7 +91,7 @@ class Case:
 
     def __init__(self, files: CaseFiles, loaded: ILRData, data: ILRData, inputs: _Inputs, *, all_returns: bool = False,
                  rules: list[str] | None = None, wave_window: tuple[dt.date, dt.date] = WAVE_WINDOW,
-                 snapshot: pd.Timestamp | None = None) -> None:
+                 snapshot: pd.Timestamp | None = None, cache: Path | None = None) -> None:
         self.files = files
         self.loaded = loaded
         self.data = data
@@ -100,6 +100,8 @@ class Case:
         self.wave_window = wave_window
         #: The day of a snapshot (:meth:`as_of`); None for the case as opened.
         self.snapshot = snapshot
+        #: The folder of the case's Parquet cache of ILR frames (None: the case is read without one).
+        self.cache = cache
         self._inputs = inputs
 
     # -- inputs ------------------------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ class Case:
             if data.returns.empty:
                 choose_returns(self.data, as_of=when)  # raises, naming the earliest return
         return Case(self.files, self.loaded, data, self._inputs, all_returns=self.all_returns, rules=self.rules,
-                    wave_window=self.wave_window,
+                    wave_window=self.wave_window, cache=self.cache,
                     snapshot=when if self.snapshot is None else min(when, self.snapshot))
 
     # -- displays ------------------------------------------------------------------------------------------------
@@ -337,7 +339,8 @@ def open_case(paths: PathLike | Iterable[PathLike], contracts: PathLike | None =
                              errors="report" if skip_bad_files else "raise")
     data = choose_returns(loaded, returns=returns, as_of=as_of)
     return Case(files, loaded, data, _Inputs(files, postcodes, data.learners), all_returns=all_returns,
-                rules=None if rules is None else list(rules), wave_window=wave_window)
+                rules=None if rules is None else list(rules), wave_window=wave_window,
+                cache=cache_folder(folder) if folder is not None else None)
 
 
 def case_of(files: CaseFiles, loaded: ILRData, *, postcodes: PathLike | None = None,

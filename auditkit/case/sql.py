@@ -7,22 +7,30 @@
 - ``findings``, ``milestones``, ``funding``, ``kpi_values``, ``kpi_members``, ``kpi_trends``, ``changes``;
 - with evidence, ``evidence`` and ``employers``.
 
+- with a Parquet cache (a case folder), ``cache_<frame>`` for each ILR frame cached (``cache_learners``,
+  ``cache_deliveries``, ...): every cached return, scanned from the files as the query goes (so a query may
+  aggregate more than memory holds). The cache holds personal values unmasked: its personal columns are left out
+  of these tables unless revealed.
+
 A query computes only the frames it names. DuckDB's access to files is switched off (and the setting locked): a
-query reads the case's frames, never a file, so the session is no way around the case folder. The ILR frames are
-those the case loaded (through its Parquet cache, when it has one); the cache files themselves hold personal data
-unmasked and are not tables here: ``docs/parquet.md`` says how DuckDB, Spark or Trino read them directly.
+query reads the case's frames and the cache files auditkit hands it, never a file it names, so the session is no
+way around the case folder. ``docs/parquet.md`` says how DuckDB, Spark or Trino read the cache files directly.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from auditkit.errors import InputError
-from auditkit.privacy import mask_frame
+from auditkit.frames.fields import Frame
+from auditkit.frames.ilr import ILR_FRAMES
+from auditkit.privacy import PERSONAL_COLUMNS, mask_frame
 
 if TYPE_CHECKING:
     from auditkit.case.case import Case
@@ -62,21 +70,57 @@ def run_sql(case: Case, query: str, *, reveal: bool = False) -> pd.DataFrame:
     import duckdb
 
     tables = case_tables(case, reveal)
+    cached = cache_tables(case, reveal)
     named = {w.lower() for w in _WORD.findall(query)}
     con = duckdb.connect(":memory:")
     try:
         for name, get in tables.items():
             if name.lower() in named:
                 con.register(name, _plain(get()))
+        for name, make in cached.items():
+            if name.lower() in named:
+                con.register(name, make())
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         try:
             return con.execute(query).fetchdf()
         except duckdb.Error as error:
-            known = ", ".join(sorted(tables))
+            known = ", ".join(sorted([*tables, *cached]))
             raise InputError(f"the query failed: {str(error).splitlines()[0]} (tables: {known})") from error
     finally:
         con.close()
+
+
+def cache_tables(case: Case, reveal: bool = False) -> dict[str, Callable[[], object]]:
+    """``cache_<frame>`` and how to open it: a pyarrow dataset of that frame's cache files (without the personal
+    columns unless ``reveal``); none when the case has no cache."""
+    root = case.cache
+    if root is None or not root.is_dir() or root.is_symlink():
+        return {}
+    out: dict[str, Callable[[], object]] = {}
+    for frame in ILR_FRAMES:
+        files = sorted(p for p in (root / frame.name).glob("*/*/*.parquet") if not p.is_symlink())
+        if files:
+            out[f"cache_{frame.name}"] = partial(_dataset, frame, files, reveal)
+    return out
+
+
+def _dataset(frame: Frame, files: list[Path], reveal: bool) -> object:
+    import pyarrow.dataset as ds
+
+    from auditkit.frames.arrow import arrow_schema
+
+    schema = arrow_schema(frame)
+    if not reveal:
+        schema = _without(schema, [f.column for f in frame.fields if f.column in PERSONAL_COLUMNS])
+    return ds.dataset([str(f) for f in files], schema=schema, format="parquet")
+
+
+def _without(schema: Any, columns: list[str]) -> Any:
+    """``schema`` (a pyarrow schema) without ``columns``."""
+    for name in columns:
+        schema = schema.remove(schema.get_field_index(name))
+    return schema
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

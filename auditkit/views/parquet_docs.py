@@ -66,6 +66,10 @@ Text is Parquet `STRING` (UTF-8), whole numbers `INT64`, decimals `DOUBLE`, bool
 date-times `TIMESTAMP(NANOS)` not adjusted to UTC (the clock times the file gives; a date is its midnight). Every
 column is nullable.
 
+Reading it with auditkit: `case.sql(...)` and `auditkit sql CASE "SELECT ..."` have a table `cache_<frame>` for
+each frame cached (`cache_learners`, `cache_deliveries`, ...), every cached return scanned from the files as the
+query goes; its personal columns are left out unless revealed (`reveal=True`, `--reveal`).
+
 Reading it elsewhere:
 
 - DuckDB: `SELECT ilr_year, ukprn, count(*) FROM read_parquet('{_ROOT}/learners/*/*/*.parquet',
