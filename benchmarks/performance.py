@@ -6,7 +6,7 @@ command on another machine and compare ratios (the seconds of one machine say li
 to a baseline measured in the same run do). A benchmark that fails is reported on the page with its error, and the
 others still run.
 
-    python benchmarks/performance.py                      # the default set (about 30 to 60 minutes on 2 CPUs)
+    python benchmarks/performance.py                      # the default set (about 20 minutes on 2 CPUs)
     python benchmarks/performance.py --only read_ilr cache --out docs/performance.md
     python benchmarks/performance.py --quick              # small sizes: checks that every benchmark runs
 """
@@ -34,18 +34,19 @@ BENCHMARKS: dict[str, tuple[str, str, list[str], list[str]]] = {
                  ["--learners", "10000", "100000", "--repeat", "2"], ["--learners", "2000", "--repeat", "1"]),
     "cache": ("Reading a return from the Parquet cache against parsing it.",
               "a cached read at least 10x faster than parsing at 100k learners.",
-              ["--learners", "100000"], ["--learners", "2000"]),
+              ["--sizes", "10000", "100000"], ["--sizes", "2000", "--repeat", "1"]),
     "audit": ("The whole audit (`auditkit audit CASE --out DIR`), stage by stage, with an evidence tracker.",
               "under 30 s at 100k learners with a tracker, on 2 cores; 100k/10k within 11x.",
               ["--sizes", "10000", "100000", "--variants", "shared"], ["--sizes", "2000", "--variants", "shared"]),
     "learner_switch": ("One learner's walk-through data (evidence view, findings, milestones of that learner).",
                        "under 20 ms at 100k learners with a tracker, flat from 10k to 100k.",
-                       ["--sizes", "10000", "100000"], ["--sizes", "2000", "--learners", "5", "--before", "0"]),
+                       ["--sizes", "10000", "100000", "--before", "0"],
+                       ["--sizes", "2000", "--learners", "5", "--before", "0"]),
     "anomalies": ("Every anomaly detector, as a ratio to the rules' time on the same case.", "(reported)",
                   ["--learners", "100000"], ["--learners", "2000"]),
     "national": ("The national run on Dask: 1 and 2 workers against the single-process audit of the same folder.",
                  "memory per worker bounded (not growing with the number of providers).",
-                 ["--learners", "100000", "--providers", "100"], ["--learners", "2000", "--providers", "4"]),
+                 ["--learners", "20000", "--providers", "20"], ["--learners", "2000", "--providers", "4"]),
 }
 
 
