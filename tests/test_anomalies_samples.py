@@ -126,6 +126,9 @@ def test_risk_scores_add_documented_points_and_explain_them():
     CONTRIBUTIONS.validate(risk.contributions)
     per = risk.contributions.groupby("learn_ref_number")["points"].sum()
     assert per.to_dict() == pytest.approx(learners["points"][learners["points"] > 0].to_dict())
+    mine = risk.of_learner(1, "L1")
+    assert mine["id"].tolist() == ["W5_A_01", "AN_X_01"] and mine["points"].sum() == pytest.approx(1.375)
+    assert risk.of_learner(1, "L9").empty and risk.of_learner(2, "L1").empty
     provider = risk.providers.iloc[0]
     assert provider["provider_points"] == pytest.approx(0.75)  # the provider-level anomaly; not-evaluated adds 0
     assert provider["points"] == pytest.approx((1.375 + 0.2 + 0) / 3 + 0.75)

@@ -40,6 +40,13 @@ class RiskScores:
     providers: pd.DataFrame
     contributions: pd.DataFrame
 
+    def of_learner(self, ukprn: int, learn_ref_number: str) -> pd.DataFrame:
+        """What added to one learner's score: their rows of ``contributions``, largest first."""
+        c = self.contributions
+        mine = ((c["ukprn"] == ukprn).to_numpy(dtype=bool, na_value=False)  # whatever storage the text is in
+                & (c["learn_ref_number"] == learn_ref_number).to_numpy(dtype=bool, na_value=False))
+        return c[mine].sort_values("points", ascending=False, kind="stable")
+
 
 def score(points: pd.Series | float) -> pd.Series | float:
     """The risk score of a number of points: ``1 - exp(-points)``."""

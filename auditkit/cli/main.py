@@ -301,8 +301,8 @@ def national(folder: Path, out: Path, scheduler: str | None, workers: int | None
     s = run.summary()
     click.echo(f"Wrote {s['findings']} findings, {s['milestones']} milestones, {s['kpis']} KPI values, "
                f"{s['kpi_members']} KPI members and {s['anomalies']} cross-provider anomalies of "
-               f"{s['providers'] - s['failed']} providers ({s['learners']} learner records, {s['shared_ulns']} ULNs "
-               f"at more than one provider) to {out}")
+               f"{len(run.providers) - len(run.failures)} providers ({s['learners']} learner records, "
+               f"{s['shared_ulns']} ULNs at more than one provider) to {out}")
     for note in run.notes:
         click.echo(f"Note: {note}", err=True)
     for f in run.failures.itertuples():

@@ -72,7 +72,7 @@ class NationalRun:
     def ok(self) -> bool:
         return self.failures.empty
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         p = self.providers
         return {"out": str(self.out), "providers": len(p), "failed": len(self.failures),
                 "shared_ulns": self.shared_ulns,
