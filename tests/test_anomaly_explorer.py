@@ -51,3 +51,13 @@ def test_provider_points_add_up_to_each_providers_points(samples_case):
     assert (risk.providers["points"] == 0).any()  # a clean peer provider (Hockley Port) adds nothing
     fig = charts.provider_risk_chart(points, risk.providers)
     assert fig.layout.yaxis.categoryarray[-1] == str(risk.providers["ukprn"].iloc[0])  # the riskiest on top
+
+
+def test_the_drill_down_goes_to_the_provider_holding_the_riskiest_learner(samples_case):
+    risk = samples_case.risk
+    contracted = set(samples_case.context.contract_table()["ukprn"])
+    learners = explore.riskiest_learners(risk, contracted, top=5)
+    assert 0 < len(learners) <= 5 and learners["ukprn"].nunique() == 1 and (learners["points"] > 0).all()
+    best = risk.learners[risk.learners["ukprn"].isin(contracted)]["points"].max()
+    assert learners["points"].iloc[0] == best and learners["points"].is_monotonic_decreasing
+    assert explore.riskiest_learners(risk, {99999999}).empty  # no such provider: nothing

@@ -66,5 +66,20 @@ def provider_points(risk: RiskScores) -> pd.DataFrame:
     return per.sort_values(["ukprn", "points"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
+def riskiest_learners(risk: RiskScores, providers: set[int] | None = None, top: int = 10) -> pd.DataFrame:
+    """The ``top`` riskiest learners of the provider (among ``providers``; None: any) that holds the riskiest
+    learner, most points first: where a drill-down into learners finds something (a provider ranked high for a
+    provider-level anomaly alone may have no learner with points). Empty when no learner has points."""
+    learners = risk.learners
+    if providers is not None:
+        learners = learners[learners["ukprn"].isin(providers).to_numpy(dtype=bool, na_value=False)]
+    learners = learners[(learners["points"] > 0).to_numpy(dtype=bool, na_value=False)]
+    if learners.empty:
+        return learners
+    learners = learners.sort_values(["points", "learn_ref_number"], ascending=[False, True], kind="stable")
+    provider = learners["ukprn"].iloc[0]
+    return learners[(learners["ukprn"] == provider).to_numpy(dtype=bool)].head(top)
+
+
 __all__ = ["completion_percent", "employer_key", "milestone_days", "offers_by_employer", "provider_points",
-           "weekly_starts"]
+           "riskiest_learners", "weekly_starts"]
