@@ -31,6 +31,7 @@ from auditkit.errors import InputError
 from auditkit.frames.fields import Frame
 from auditkit.frames.ilr import ILR_FRAMES
 from auditkit.privacy import PERSONAL_COLUMNS, mask_frame
+from auditkit.readers.ilr_cache import linked
 
 if TYPE_CHECKING:
     from auditkit.case.case import Case
@@ -95,7 +96,7 @@ def cache_tables(case: Case, reveal: bool = False) -> dict[str, Callable[[], obj
     """``cache_<frame>`` and how to open it: a pyarrow dataset of that frame's cache files (without the personal
     columns unless ``reveal``); none when the case has no cache."""
     root = case.cache
-    if root is None or not root.is_dir() or root.is_symlink():
+    if root is None or not root.is_dir() or linked(root):  # the cache's own rule: no way out of the case folder
         return {}
     out: dict[str, Callable[[], object]] = {}
     for frame in ILR_FRAMES:

@@ -84,7 +84,7 @@ def read_ilr_cached(paths: Iterable[str | Path], cache: str | Path | None, *, pr
     if cache is None or not any(s.size >= min_bytes for s in sources):
         return ilr.read_ilr(paths, progress=progress, errors=errors)
     root = Path(cache)
-    if _linked(root):
+    if linked(root):
         warnings.warn(f"{root}: the ILR cache goes through a symbolic link, which could lead out of the case folder; "
                       "the case is read without it", CacheWarning, stacklevel=2)
         return ilr.read_ilr(paths, progress=progress, errors=errors)
@@ -122,7 +122,7 @@ def read_ilr_cached(paths: Iterable[str | Path], cache: str | Path | None, *, pr
     return ilr.ILRData(_assemble(parts))
 
 
-def _linked(root: Path) -> bool:
+def linked(root: Path) -> bool:
     """Whether the cache folder, the two folders above it (``.auditkit/cache``) or a folder in it is a symbolic link
     (reading or writing through it could leave the case folder)."""
     if any(p.is_symlink() for p in (root, root.parent, root.parent.parent)):
